@@ -1,0 +1,86 @@
+using LlmGateway.Internal;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.AspNetCore.Internal;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/embeddings</c>: read the body once, hand it to the pipeline,
+/// write what comes back (a JSON body, a stream, or an error envelope). This is the catch-all boundary: no exception
+/// reaches the client as a stack trace.
+/// </summary>
+internal static class ForwardEndpoint
+{
+    public const string ProviderHeader = "x-llmgateway-provider";
+    public const string UpstreamRequestIdHeader = "x-upstream-request-id";
+
+    public static async Task HandleAsync(HttpContext context, GatewayOperation operation)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmGateway.AspNetCore");
+        try
+        {
+            var limit = services.GetRequiredService<RouteTableProvider>().Current.Options.MaxRequestBodySize;
+            var (body, readError) = await RequestBodyReader.ReadAsync(context, limit);
+            if (readError is not null)
+            {
+                await ErrorResults.WriteAsync(context, readError);
+                return;
+            }
+
+            var gateway = services.GetRequiredService<ILlmGateway>();
+            var response = await gateway.SendAsync(new GatewayRequest(operation, body) { RequestId = RequestIds.Get(context) }, context.RequestAborted);
+            await using (response)
+            {
+                await WriteAsync(context, response, logger);
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception ex)
+        {
+            logger.EndpointFailed(context.Request.Path, ex);
+            await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.Internal, "The gateway failed to handle the request."));
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger)
+    {
+        var http = context.Response;
+        if (response.ProviderName is { } provider)
+        {
+            http.Headers[ProviderHeader] = provider;
+        }
+
+        if (response.UpstreamRequestId is { } upstreamId)
+        {
+            http.Headers[UpstreamRequestIdHeader] = upstreamId;
+        }
+
+        if (response.Error is { } error)
+        {
+            await ErrorResults.WriteAsync(context, error);
+            return;
+        }
+
+        if (response.Events is null)
+        {
+            http.StatusCode = response.StatusCode;
+            http.ContentType = "application/json";
+            http.ContentLength = response.Body.Length;
+            await http.BodyWriter.WriteAsync(response.Body, context.RequestAborted);
+            return;
+        }
+
+        http.StatusCode = StatusCodes.Status200OK;
+        http.ContentType = "text/event-stream";
+        http.Headers.CacheControl = "no-cache";
+        http.Headers["X-Accel-Buffering"] = "no"; // tells nginx-style proxies in front not to buffer the stream
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await SseResponseWriter.WriteAsync(response, http.BodyWriter, logger, context.RequestAborted);
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.AspNetCore.Internal;
+
+/// <summary>The ASP.NET Core layer's log messages (event ids 3000–3999).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Unhandled failure handling {Path}.")]
+    public static partial void EndpointFailed(this ILogger logger, string path, Exception exception);
+}

@@ -1,0 +1,51 @@
+using LlmGateway.AspNetCore.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+
+namespace LlmGateway;
+
+/// <summary>Maps LlmGateway's OpenAI-compatible endpoints.</summary>
+public static class LlmGatewayEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c>, <c>GET /v1/models</c>,
+    /// <c>GET /v1/models/{id}</c>, the health endpoints <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>,
+    /// and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error envelope.
+    /// </summary>
+    /// <param name="endpoints">The endpoint route builder (the app, or a group to mount the gateway under a prefix).</param>
+    /// <returns>A convention builder for every endpoint mapped, so an app can chain
+    /// <c>RequireAuthorization()</c>, <c>RequireRateLimiting()</c> and the like.</returns>
+    /// <remarks>Every response from these endpoints carries <c>x-request-id</c>: the client's own when it sent a sane
+    /// one (1–128 characters of letters, digits, <c>. _ : -</c>), else a new one.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
+    public static IEndpointConventionBuilder MapLlmGateway(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = endpoints.MapGroup(string.Empty);
+
+        // Wraps each endpoint's delegate, minimal-API handlers and health checks alike, so the request id is set
+        // before anything else runs and is on every response, errors included.
+        ((IEndpointConventionBuilder)group).Add(static builder =>
+        {
+            if (builder.RequestDelegate is { } next)
+            {
+                builder.RequestDelegate = context =>
+                {
+                    RequestIds.Apply(context);
+                    return next(context);
+                };
+            }
+        });
+
+        group.MapPost("/v1/chat/completions", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.ChatCompletions));
+        group.MapPost("/v1/embeddings", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.Embeddings));
+        group.MapGet("/v1/models", ModelsEndpoints.ListAsync);
+        group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync);
+        group.MapHealthChecks("/health");
+        group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false });
+        group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready") });
+        group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
+        return group;
+    }
+}

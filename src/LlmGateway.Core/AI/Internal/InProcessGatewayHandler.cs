@@ -1,0 +1,70 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// An <see cref="HttpMessageHandler"/> that answers OpenAI API requests by calling the gateway pipeline directly:
+/// no socket, no serialisation beyond the request body the client builds anyway.
+/// </summary>
+internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logger) : HttpMessageHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri?.AbsolutePath ?? string.Empty;
+        GatewayOperation operation;
+        if (path.EndsWith("/chat/completions", StringComparison.Ordinal))
+        {
+            operation = GatewayOperation.ChatCompletions;
+        }
+        else if (path.EndsWith("/embeddings", StringComparison.Ordinal))
+        {
+            operation = GatewayOperation.Embeddings;
+        }
+        else
+        {
+            var notFound = new GatewayError(GatewayErrorKind.NotFound, $"Invalid URL ({request.Method} {path}).");
+            return Json(notFound.StatusCode, ErrorEnvelope.ToBytes(notFound));
+        }
+
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var response = await gateway.SendAsync(new GatewayRequest(operation, body), cancellationToken);
+        if (response.Error is { } error)
+        {
+            return Json(error.StatusCode, ErrorEnvelope.ToBytes(error));
+        }
+
+        if (response.Events is null)
+        {
+            return Json(response.StatusCode, response.Body.ToArray());
+        }
+
+        var pipe = new Pipe();
+        _ = PumpAsync(response, pipe.Writer, cancellationToken);
+        var content = new StreamContent(pipe.Reader.AsStream());
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/event-stream");
+        return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
+    }
+
+    private async Task PumpAsync(GatewayResponse response, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SseResponseWriter.WriteAsync(response, writer, logger, cancellationToken);
+        }
+        finally
+        {
+            await writer.CompleteAsync();
+            await response.DisposeAsync();
+        }
+    }
+
+    private static HttpResponseMessage Json(int status, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return new HttpResponseMessage((HttpStatusCode)status) { Content = content };
+    }
+}

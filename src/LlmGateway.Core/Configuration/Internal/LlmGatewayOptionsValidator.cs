@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Options;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// Validates the whole configuration and reports every problem, each naming its key (YARP's ConfigValidator does
+/// not short-circuit either). Provider-type rules come from each type's <see cref="ILlmProviderFactory.Validate"/>.
+/// </summary>
+internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory> factories) : IValidateOptions<LlmGatewayOptions>
+{
+    private const string Prefix = LlmGatewayOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, LlmGatewayOptions options)
+    {
+        var errors = new List<string>();
+        if (options.MaxRequestBodySize <= 0)
+        {
+            errors.Add($"{Prefix}MaxRequestBodySize must be a positive number of bytes.");
+        }
+
+        CheckPositive(errors, options.RequestTimeout, nameof(options.RequestTimeout));
+        CheckPositive(errors, options.StreamIdleTimeout, nameof(options.StreamIdleTimeout));
+        if (options.ModelListCacheDuration < TimeSpan.Zero)
+        {
+            errors.Add($"{Prefix}ModelListCacheDuration must not be negative.");
+        }
+
+        foreach (var (instanceName, provider) in options.Providers)
+        {
+            var key = $"{Prefix}Providers:{instanceName}";
+            if (provider is null)
+            {
+                errors.Add($"{key} is empty.");
+                continue;
+            }
+
+            if (instanceName.Contains('/', StringComparison.Ordinal) || string.IsNullOrWhiteSpace(instanceName))
+            {
+                errors.Add($"{key}: a provider name must not be blank or contain '/', since '<name>/<model>' picks an instance.");
+            }
+
+            if (string.IsNullOrWhiteSpace(provider.Type))
+            {
+                errors.Add($"{key}:Type is required (one of: {RegisteredTypes()}).");
+                continue;
+            }
+
+            var factory = Find(provider.Type);
+            if (factory is null)
+            {
+                errors.Add($"{key}:Type '{provider.Type}' is not a registered provider type (registered: {RegisteredTypes()}). Register it, e.g. with .Add{provider.Type}().");
+                continue;
+            }
+
+            for (var i = 0; i < provider.Models.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(provider.Models[i]))
+                {
+                    errors.Add($"{key}:Models:{i} is empty.");
+                }
+            }
+
+            errors.AddRange(factory.Validate(instanceName, provider));
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static string? ValidateBaseUrl(string instanceName, string? baseUrl)
+    {
+        if (baseUrl is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? null
+            : $"{Prefix}Providers:{instanceName}:BaseUrl '{baseUrl}' is not an absolute http or https URL.";
+    }
+
+    private static void CheckPositive(List<string> errors, TimeSpan value, string key)
+    {
+        if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add($"{Prefix}{key} must be a positive time span (e.g. 00:05:00).");
+        }
+    }
+
+    private ILlmProviderFactory? Find(string type)
+    {
+        foreach (var factory in factories)
+        {
+            if (string.Equals(factory.Type, type, StringComparison.OrdinalIgnoreCase))
+            {
+                return factory;
+            }
+        }
+
+        return null;
+    }
+
+    private string RegisteredTypes()
+    {
+        var names = factories.Select(static f => f.Type).ToList();
+        return names.Count == 0 ? "none; call AddOpenAI() or AddGemini()" : string.Join(", ", names);
+    }
+}

@@ -1,0 +1,44 @@
+namespace LlmGateway;
+
+/// <summary>
+/// The gateway's configuration, bound from the <c>LlmGateway</c> configuration section.
+/// </summary>
+/// <remarks>
+/// Binding is strict: a key that matches no property stops the start-up with an error naming it. The options are
+/// validated at start-up (every error is reported, each naming its key) and again on every reload; an invalid
+/// reload is logged and the last good configuration stays in force.
+/// </remarks>
+public sealed class LlmGatewayOptions
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "LlmGateway";
+
+    /// <summary>
+    /// Gets or sets the provider instances by name (<c>LlmGateway:Providers:&lt;name&gt;</c>). Names are case-insensitive
+    /// and are what a client puts before a slash to pick an instance explicitly (<c>openai/gpt-4o</c>).
+    /// </summary>
+    public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets the largest request body the gateway accepts, in bytes; a larger one is answered with 413.
+    /// Defaults to 32 MiB (room for base64 images in chat messages).
+    /// </summary>
+    public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how long the gateway waits for an upstream to answer a request: the response headers, and for a
+    /// non-streaming request the whole body. Defaults to 10 minutes, since reasoning models can think for minutes.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Gets or sets how long a stream may stay silent between two events before the gateway gives up on it and
+    /// tells the client with a final error event. Defaults to 5 minutes.
+    /// </summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how long the model list an upstream reports is kept before it is asked again. Defaults to 5 minutes.
+    /// </summary>
+    public TimeSpan ModelListCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+}

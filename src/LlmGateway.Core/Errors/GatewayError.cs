@@ -1,0 +1,55 @@
+using LlmGateway.Internal;
+
+namespace LlmGateway;
+
+/// <summary>
+/// An error the gateway reports to its client in OpenAI's envelope, <c>{"error":{"message","type","param","code"}}</c>.
+/// </summary>
+public sealed class GatewayError
+{
+    /// <summary>Creates an error whose status, type and code come from the gateway's error table.</summary>
+    /// <param name="kind">What went wrong.</param>
+    /// <param name="message">A message for the client; never a stack trace or a secret.</param>
+    /// <param name="param">The request parameter at fault, if any.</param>
+    public GatewayError(GatewayErrorKind kind, string message, string? param = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var entry = ErrorMap.Get(kind);
+        Kind = kind;
+        Message = message;
+        Param = param;
+        StatusCode = entry.StatusCode;
+        Type = entry.Type;
+        Code = entry.Code;
+    }
+
+    /// <summary>Gets what went wrong.</summary>
+    public GatewayErrorKind Kind { get; }
+
+    /// <summary>Gets the message for the client.</summary>
+    public string Message { get; }
+
+    /// <summary>Gets the request parameter at fault, if any.</summary>
+    public string? Param { get; }
+
+    /// <summary>Gets the HTTP status the error is answered with.</summary>
+    public int StatusCode { get; init; }
+
+    /// <summary>Gets the OpenAI error <c>type</c>.</summary>
+    public string Type { get; init; }
+
+    /// <summary>Gets the OpenAI error <c>code</c>, if any.</summary>
+    public string? Code { get; init; }
+
+    /// <summary>Gets how long the client should wait before it tries again, sent as <c>retry-after</c>.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// Gets the upstream's own error body (an OpenAI envelope), passed on to the client unchanged, or empty when the
+    /// gateway writes the envelope itself.
+    /// </summary>
+    public ReadOnlyMemory<byte> UpstreamBody { get; init; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{StatusCode} {Type}/{Code}: {Message}";
+}

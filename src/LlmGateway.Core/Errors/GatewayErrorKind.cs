@@ -1,0 +1,59 @@
+namespace LlmGateway;
+
+/// <summary>
+/// What went wrong, independent of the HTTP status and OpenAI error <c>type</c>/<c>code</c> it maps to.
+/// One table maps every kind to its status, type and code (see the README's error table).
+/// </summary>
+public enum GatewayErrorKind
+{
+    /// <summary>The request body is not valid JSON. 400, <c>invalid_request_error</c>, <c>invalid_json</c>.</summary>
+    InvalidJson,
+
+    /// <summary>The request is well-formed JSON but not a valid request. 400, <c>invalid_request_error</c>.</summary>
+    InvalidRequest,
+
+    /// <summary>A required parameter is missing. 400, <c>invalid_request_error</c>, <c>missing_required_parameter</c>.</summary>
+    MissingParameter,
+
+    /// <summary>A parameter has the wrong JSON type. 400, <c>invalid_request_error</c>, <c>invalid_type</c>.</summary>
+    InvalidParameterType,
+
+    /// <summary>The request body is larger than allowed. 413, <c>invalid_request_error</c>, <c>request_too_large</c>.</summary>
+    RequestTooLarge,
+
+    /// <summary>The model resolves to no provider instance. 404, <c>invalid_request_error</c>, <c>model_not_found</c>.</summary>
+    ModelNotFound,
+
+    /// <summary>The provider that serves the model cannot do this operation. 400, <c>invalid_request_error</c>, <c>unsupported_operation</c>.</summary>
+    UnsupportedOperation,
+
+    /// <summary>No such endpoint. 404, <c>invalid_request_error</c>, <c>unknown_url</c>.</summary>
+    NotFound,
+
+    /// <summary>The endpoint exists but not for this HTTP method. 405, <c>invalid_request_error</c>, <c>method_not_allowed</c>.</summary>
+    MethodNotAllowed,
+
+    /// <summary>The provider instance lacks a setting it needs (usually its key). 503, <c>server_error</c>, <c>provider_not_configured</c>.</summary>
+    ProviderNotConfigured,
+
+    /// <summary>The upstream answered with an error status; its status and body are passed on.</summary>
+    UpstreamError,
+
+    /// <summary>The upstream could not be reached (refused, reset, DNS). 502, <c>server_error</c>, <c>upstream_unreachable</c>.</summary>
+    UpstreamUnreachable,
+
+    /// <summary>The upstream answered something that is not a valid response. 502, <c>server_error</c>, <c>upstream_invalid_response</c>.</summary>
+    UpstreamInvalidResponse,
+
+    /// <summary>The upstream did not answer in time. 504, <c>server_error</c>, <c>upstream_timeout</c>.</summary>
+    UpstreamTimeout,
+
+    /// <summary>The upstream is known to be failing (its circuit is open). 503, <c>server_error</c>, <c>upstream_unavailable</c>.</summary>
+    UpstreamUnavailable,
+
+    /// <summary>A stream broke after it had started. Sent as a final SSE error event; 502 if nothing was sent yet.</summary>
+    StreamInterrupted,
+
+    /// <summary>A bug in the gateway. 500, <c>server_error</c>, <c>internal_error</c>; the details are logged, never sent.</summary>
+    Internal,
+}

@@ -1,0 +1,41 @@
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// The one table that maps each <see cref="GatewayErrorKind"/> to an HTTP status and OpenAI error type and code.
+/// </summary>
+internal static class ErrorMap
+{
+    internal const string InvalidRequestError = "invalid_request_error";
+    internal const string ServerError = "server_error";
+
+    private static readonly Entry[] s_entries = Build();
+
+    public static Entry Get(GatewayErrorKind kind) => s_entries[(int)kind];
+
+    private static Entry[] Build()
+    {
+        var entries = new Entry[Enum.GetValues<GatewayErrorKind>().Length];
+        void Set(GatewayErrorKind kind, int status, string type, string? code) => entries[(int)kind] = new Entry(status, type, code);
+
+        Set(GatewayErrorKind.InvalidJson, 400, InvalidRequestError, "invalid_json");
+        Set(GatewayErrorKind.InvalidRequest, 400, InvalidRequestError, "invalid_request");
+        Set(GatewayErrorKind.MissingParameter, 400, InvalidRequestError, "missing_required_parameter");
+        Set(GatewayErrorKind.InvalidParameterType, 400, InvalidRequestError, "invalid_type");
+        Set(GatewayErrorKind.RequestTooLarge, 413, InvalidRequestError, "request_too_large");
+        Set(GatewayErrorKind.ModelNotFound, 404, InvalidRequestError, "model_not_found");
+        Set(GatewayErrorKind.UnsupportedOperation, 400, InvalidRequestError, "unsupported_operation");
+        Set(GatewayErrorKind.NotFound, 404, InvalidRequestError, "unknown_url");
+        Set(GatewayErrorKind.MethodNotAllowed, 405, InvalidRequestError, "method_not_allowed");
+        Set(GatewayErrorKind.ProviderNotConfigured, 503, ServerError, "provider_not_configured");
+        Set(GatewayErrorKind.UpstreamError, 502, ServerError, "upstream_error");
+        Set(GatewayErrorKind.UpstreamUnreachable, 502, ServerError, "upstream_unreachable");
+        Set(GatewayErrorKind.UpstreamInvalidResponse, 502, ServerError, "upstream_invalid_response");
+        Set(GatewayErrorKind.UpstreamTimeout, 504, ServerError, "upstream_timeout");
+        Set(GatewayErrorKind.UpstreamUnavailable, 503, ServerError, "upstream_unavailable");
+        Set(GatewayErrorKind.StreamInterrupted, 502, ServerError, "stream_interrupted");
+        Set(GatewayErrorKind.Internal, 500, ServerError, "internal_error");
+        return entries;
+    }
+
+    internal readonly record struct Entry(int StatusCode, string Type, string? Code);
+}

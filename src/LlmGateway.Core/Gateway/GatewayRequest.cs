@@ -1,0 +1,23 @@
+namespace LlmGateway;
+
+/// <summary>A request to the gateway: an operation and its OpenAI-format JSON body, as a client would send it.</summary>
+public sealed class GatewayRequest
+{
+    /// <summary>Creates a request.</summary>
+    /// <param name="operation">The operation.</param>
+    /// <param name="body">The OpenAI-format JSON body. The gateway does not change the memory behind it.</param>
+    public GatewayRequest(GatewayOperation operation, ReadOnlyMemory<byte> body)
+    {
+        Operation = operation;
+        Body = body;
+    }
+
+    /// <summary>Gets the operation.</summary>
+    public GatewayOperation Operation { get; }
+
+    /// <summary>Gets the body.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Gets the request id, passed upstream where the provider has a header for it.</summary>
+    public string? RequestId { get; init; }
+}

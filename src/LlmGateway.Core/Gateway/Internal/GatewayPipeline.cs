@@ -1,0 +1,138 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// The gateway pipeline: read what routing needs from the body, resolve the model, rewrite the body only when the
+/// model id changes, call the provider, and for a stream wait for its first event before answering, so that every
+/// failure that happens before any output is still an error response with a proper status.
+/// </summary>
+internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListService modelLists, ILogger<GatewayPipeline> logger) : ILlmGateway
+{
+    public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var table = routes.Current;
+        if (request.Body.Length > table.Options.MaxRequestBodySize)
+        {
+            return GatewayResponse.FromError(TooLarge(table.Options.MaxRequestBodySize));
+        }
+
+        var peek = RequestPeek.Read(request.Body.Span, request.Operation);
+        if (peek.Error is { } invalid)
+        {
+            return GatewayResponse.FromError(invalid);
+        }
+
+        var route = table.Resolve(peek.Model) ?? await modelLists.ResolveFromUpstreamListsAsync(table, peek.Model, cancellationToken);
+        if (route is not { } resolved)
+        {
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.ModelNotFound,
+                $"The model '{peek.Model}' does not exist or is not served by this gateway. Use '<provider>/<model>' to pick a provider instance, or list the model in LlmGateway:Providers:<name>:Models.",
+                "model"));
+        }
+
+        var provider = resolved.Provider;
+        var needed = request.Operation switch
+        {
+            GatewayOperation.ChatCompletions => peek.Stream ? ProviderCapabilities.StreamingChatCompletions : ProviderCapabilities.ChatCompletions,
+            GatewayOperation.Embeddings => ProviderCapabilities.Embeddings,
+            _ => ProviderCapabilities.None,
+        };
+        if (needed == ProviderCapabilities.None || (provider.Capabilities & needed) != needed)
+        {
+            return WithProvider(
+                GatewayResponse.FromError(new GatewayError(
+                    GatewayErrorKind.UnsupportedOperation,
+                    $"The provider '{provider.Name}' ({provider.Type}) that serves '{peek.Model}' does not support {Describe(needed, request.Operation)}.",
+                    "model")),
+                provider);
+        }
+
+        var body = resolved.UpstreamModel == peek.Model
+            ? request.Body
+            : ModelRewriter.Rewrite(request.Body.Span, peek.ModelStart, peek.ModelLength, resolved.UpstreamModel);
+        var providerRequest = new ProviderRequest(request.Operation, body, resolved.UpstreamModel, peek.Stream) { RequestId = request.RequestId };
+
+        GatewayResponse response;
+        try
+        {
+            response = await provider.SendAsync(providerRequest, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.PipelineFailed(provider.Name, ex);
+            return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to call the provider.")), provider);
+        }
+
+        response.ProviderName = provider.Name;
+        return response.Events is null ? response : await PrefetchFirstEventAsync(response, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken = default) =>
+        modelLists.ListAsync(routes.Current, cancellationToken);
+
+    public ValueTask<ModelInfo?> GetModelAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return modelLists.FindAsync(routes.Current, id, cancellationToken);
+    }
+
+    public IChatClient GetChatClient(string? defaultModelId = null) => new GatewayChatClient(this, defaultModelId, logger);
+
+    public IEmbeddingGenerator<string, Embedding<float>> GetEmbeddingGenerator(string? defaultModelId = null) =>
+        new GatewayEmbeddingGenerator(this, defaultModelId, logger);
+
+    internal static GatewayError TooLarge(long limit) =>
+        new(GatewayErrorKind.RequestTooLarge, $"The request body is larger than the gateway accepts ({limit} bytes; LlmGateway:MaxRequestBodySize).");
+
+    /// <summary>
+    /// Waits for a stream's first event. A stream that fails before it (an upstream that answers 200 and then
+    /// breaks or stays silent) becomes an error response, since no byte has reached the client yet.
+    /// </summary>
+    private static async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, CancellationToken cancellationToken)
+    {
+        var enumerator = response.Events!.GetAsyncEnumerator(cancellationToken);
+        bool hasFirst;
+        try
+        {
+            hasFirst = await enumerator.MoveNextAsync();
+        }
+        catch (LlmGatewayException ex)
+        {
+            await enumerator.DisposeAsync();
+            await response.DisposeAsync();
+            var error = ex.Error.Kind == GatewayErrorKind.StreamInterrupted && ex.Error.UpstreamBody.IsEmpty
+                ? new GatewayError(GatewayErrorKind.StreamInterrupted, ex.Error.Message)
+                : ex.Error;
+            return WithProvider(GatewayResponse.FromError(error), response.ProviderName);
+        }
+        catch
+        {
+            await enumerator.DisposeAsync();
+            await response.DisposeAsync();
+            throw;
+        }
+
+        var prefetched = new PrefetchedEvents(enumerator, hasFirst);
+        return response.WithEvents(prefetched, prefetched);
+    }
+
+    private static GatewayResponse WithProvider(GatewayResponse response, ILlmProvider provider) => WithProvider(response, provider.Name);
+
+    private static GatewayResponse WithProvider(GatewayResponse response, string? provider)
+    {
+        response.ProviderName = provider;
+        return response;
+    }
+
+    private static string Describe(ProviderCapabilities needed, GatewayOperation operation) => needed switch
+    {
+        ProviderCapabilities.StreamingChatCompletions => "streaming chat completions",
+        ProviderCapabilities.ChatCompletions => "chat completions",
+        ProviderCapabilities.Embeddings => "embeddings",
+        _ => operation.ToString(),
+    };
+}

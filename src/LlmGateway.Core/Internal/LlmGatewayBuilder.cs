@@ -1,0 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmGateway.Internal;
+
+internal sealed record LlmGatewayBuilder(IServiceCollection Services) : ILlmGatewayBuilder;

@@ -1,0 +1,25 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// Replaces the <c>model</c> value in a request body, copying every other byte unchanged: the body is not
+/// re-serialised, so fields the gateway has never heard of reach the upstream exactly as the client sent them.
+/// </summary>
+internal static class ModelRewriter
+{
+    public static byte[] Rewrite(ReadOnlySpan<byte> body, int modelStart, int modelLength, string newModel)
+    {
+        var encoded = JsonEncodedText.Encode(newModel, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
+        var result = new byte[body.Length - modelLength + encoded.Length + 2];
+        var span = result.AsSpan();
+        body[..modelStart].CopyTo(span);
+        span = span[modelStart..];
+        span[0] = (byte)'"';
+        encoded.CopyTo(span[1..]);
+        span[encoded.Length + 1] = (byte)'"';
+        body[(modelStart + modelLength)..].CopyTo(span[(encoded.Length + 2)..]);
+        return result;
+    }
+}

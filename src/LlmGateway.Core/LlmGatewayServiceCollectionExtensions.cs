@@ -1,0 +1,68 @@
+using LlmGateway.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace LlmGateway;
+
+/// <summary>Registers LlmGateway in an <see cref="IServiceCollection"/>.</summary>
+public static class LlmGatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the gateway with its options bound from <paramref name="configuration"/> (normally the
+    /// <c>LlmGateway</c> section), validated at start-up and reloaded when the configuration changes.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The <c>LlmGateway</c> configuration section.</param>
+    /// <returns>A builder to add providers with (<c>.AddOpenAI().AddGemini()</c>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
+    public static ILlmGatewayBuilder AddLlmGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<LlmGatewayOptions>().Bind(configuration, static o => o.ErrorOnUnknownConfiguration = true);
+        return AddCore(services);
+    }
+
+    /// <summary>Adds the gateway with options set in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options; the environment fallbacks apply afterwards.</param>
+    /// <returns>A builder to add providers with (<c>.AddOpenAI().AddGemini()</c>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static ILlmGatewayBuilder AddLlmGateway(this IServiceCollection services, Action<LlmGatewayOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<LlmGatewayOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return AddCore(services);
+    }
+
+    private static LlmGatewayBuilder AddCore(IServiceCollection services)
+    {
+        services.AddOptions<LlmGatewayOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LlmGatewayOptions>, EnvironmentFallbackPostConfigure>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmGatewayOptions>, LlmGatewayOptionsValidator>());
+        services.TryAddSingleton<IEnvironmentVariables, ProcessEnvironmentVariables>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.AddHttpClient();
+        services.TryAddSingleton<RouteTableProvider>();
+        services.TryAddSingleton<ModelListService>();
+        services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
+
+        var healthChecks = services.AddHealthChecks();
+        if (!services.Any(static d => d.ServiceType == typeof(GatewayReadinessCheck)))
+        {
+            services.AddSingleton<GatewayReadinessCheck>();
+            healthChecks.AddCheck<GatewayReadinessCheck>("llmgateway", HealthStatus.Unhealthy, [GatewayReadinessCheck.Tag]);
+        }
+
+        return new LlmGatewayBuilder(services);
+    }
+}

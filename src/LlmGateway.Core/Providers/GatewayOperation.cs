@@ -1,0 +1,11 @@
+namespace LlmGateway;
+
+/// <summary>The OpenAI API operations the gateway forwards. New operations are added as new members.</summary>
+public enum GatewayOperation
+{
+    /// <summary><c>POST /v1/chat/completions</c>, streaming or not.</summary>
+    ChatCompletions,
+
+    /// <summary><c>POST /v1/embeddings</c>.</summary>
+    Embeddings,
+}

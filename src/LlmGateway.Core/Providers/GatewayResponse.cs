@@ -1,0 +1,93 @@
+namespace LlmGateway;
+
+/// <summary>
+/// The outcome of a gateway call, in OpenAI's wire format: a JSON body, a stream of server-sent event payloads, or an
+/// error. Exactly one of <see cref="Body"/> (when <see cref="Events"/> and <see cref="Error"/> are null),
+/// <see cref="Events"/> and <see cref="Error"/> applies.
+/// </summary>
+/// <remarks>
+/// A streaming response owns the upstream connection until <see cref="Events"/> has been enumerated to the end or
+/// the response is disposed; dispose it when it is not enumerated.
+/// </remarks>
+public sealed class GatewayResponse : IAsyncDisposable
+{
+    private GatewayResponse(int statusCode)
+    {
+        StatusCode = statusCode;
+    }
+
+    /// <summary>Gets the HTTP status to answer with.</summary>
+    public int StatusCode { get; }
+
+    /// <summary>Gets the complete JSON body of a non-streaming success.</summary>
+    public ReadOnlyMemory<byte> Body { get; private init; }
+
+    /// <summary>
+    /// Gets the <c>data</c> payloads of a stream, each one JSON object in OpenAI's chunk format, without the final
+    /// <c>[DONE]</c>: the stream ends cleanly only when the upstream finished. A stream that fails after it started
+    /// throws <see cref="LlmGatewayException"/> from its enumerator.
+    /// </summary>
+    public IAsyncEnumerable<ReadOnlyMemory<byte>>? Events { get; private init; }
+
+    /// <summary>Gets the error, when the call failed before any output.</summary>
+    public GatewayError? Error { get; private init; }
+
+    /// <summary>Gets the name of the provider instance that served the call, if any did.</summary>
+    public string? ProviderName { get; set; }
+
+    /// <summary>Gets the upstream's own request id, when it sent one.</summary>
+    public string? UpstreamRequestId { get; init; }
+
+    /// <summary>Gets a value indicating whether the call succeeded.</summary>
+    public bool IsSuccess => Error is null;
+
+    internal IAsyncDisposable? Owner { get; init; }
+
+    /// <summary>Creates a non-streaming success.</summary>
+    /// <param name="body">The JSON body.</param>
+    /// <param name="statusCode">The status, 200 by default.</param>
+    /// <returns>The response.</returns>
+    public static GatewayResponse FromBody(ReadOnlyMemory<byte> body, int statusCode = 200) => new(statusCode) { Body = body };
+
+    /// <summary>Creates a streaming success.</summary>
+    /// <param name="events">The event payloads.</param>
+    /// <returns>The response.</returns>
+    public static GatewayResponse FromEvents(IAsyncEnumerable<ReadOnlyMemory<byte>> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return new(200) { Events = events };
+    }
+
+    /// <summary>Creates a failure.</summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The response.</returns>
+    public static GatewayResponse FromError(GatewayError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(error.StatusCode) { Error = error };
+    }
+
+    /// <summary>Creates a copy of this response that carries the upstream's request id.</summary>
+    /// <param name="upstreamRequestId">The upstream's request id.</param>
+    /// <returns>The copy.</returns>
+    public GatewayResponse WithUpstreamRequestId(string? upstreamRequestId) => new(StatusCode)
+    {
+        Body = Body,
+        Events = Events,
+        Error = Error,
+        ProviderName = ProviderName,
+        Owner = Owner,
+        UpstreamRequestId = upstreamRequestId,
+    };
+
+    internal GatewayResponse WithEvents(IAsyncEnumerable<ReadOnlyMemory<byte>> events, IAsyncDisposable? owner) => new(StatusCode)
+    {
+        Events = events,
+        ProviderName = ProviderName,
+        UpstreamRequestId = UpstreamRequestId,
+        Owner = owner,
+    };
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => Owner?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

@@ -1,0 +1,21 @@
+namespace LlmGateway;
+
+/// <summary>What a provider instance can do. The gateway answers 400 <c>unsupported_operation</c> for the rest.</summary>
+[Flags]
+public enum ProviderCapabilities
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary>Non-streaming chat completions.</summary>
+    ChatCompletions = 1,
+
+    /// <summary>Streaming chat completions (<c>"stream": true</c>).</summary>
+    StreamingChatCompletions = 2,
+
+    /// <summary>Embeddings.</summary>
+    Embeddings = 4,
+
+    /// <summary>Listing the upstream's models.</summary>
+    ModelList = 8,
+}

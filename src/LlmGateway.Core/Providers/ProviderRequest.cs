@@ -1,0 +1,37 @@
+namespace LlmGateway;
+
+/// <summary>
+/// A request the gateway hands to a provider instance: an OpenAI-format JSON body whose <c>model</c> is already the
+/// id the upstream knows.
+/// </summary>
+public sealed class ProviderRequest
+{
+    /// <summary>Creates a provider request.</summary>
+    /// <param name="operation">The operation.</param>
+    /// <param name="body">The OpenAI-format JSON body, with the upstream's model id.</param>
+    /// <param name="model">The upstream's model id.</param>
+    /// <param name="stream">Whether the client asked for a stream.</param>
+    public ProviderRequest(GatewayOperation operation, ReadOnlyMemory<byte> body, string model, bool stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Operation = operation;
+        Body = body;
+        Model = model;
+        Stream = stream;
+    }
+
+    /// <summary>Gets the operation.</summary>
+    public GatewayOperation Operation { get; }
+
+    /// <summary>Gets the OpenAI-format JSON body. Providers must not change the memory behind it.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Gets the upstream's model id.</summary>
+    public string Model { get; }
+
+    /// <summary>Gets a value indicating whether the client asked for a stream.</summary>
+    public bool Stream { get; }
+
+    /// <summary>Gets the gateway's request id, sent upstream where the provider has a header for it.</summary>
+    public string? RequestId { get; init; }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Frozen;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// An immutable snapshot of the configuration as the hot path needs it: the provider instances and the lookups from
+/// model names to them. A new table is built on every valid reload and swapped in atomically.
+/// </summary>
+internal sealed class RouteTable
+{
+    private readonly FrozenDictionary<string, ILlmProvider> _byName;
+    private readonly FrozenDictionary<string, ILlmProvider> _byListedModel;
+    private readonly FrozenDictionary<string, ILlmProvider> _defaultByType;
+
+    public RouteTable(LlmGatewayOptions options, IReadOnlyList<ILlmProvider> providers)
+    {
+        Options = options;
+        Providers = providers;
+        _byName = providers.ToFrozenDictionary(static p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+        var byModel = new Dictionary<string, ILlmProvider>(StringComparer.OrdinalIgnoreCase);
+        var unlisted = new List<ILlmProvider>();
+        foreach (var provider in providers)
+        {
+            var models = options.Providers[provider.Name].Models;
+            if (models.Count == 0)
+            {
+                unlisted.Add(provider);
+            }
+
+            foreach (var model in models)
+            {
+                byModel.TryAdd(model, provider); // the first instance that lists a model serves it
+            }
+        }
+
+        _byListedModel = byModel.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        Unlisted = unlisted;
+
+        var defaults = new Dictionary<string, ILlmProvider>(StringComparer.OrdinalIgnoreCase);
+        foreach (var group in providers.GroupBy(static p => p.Type, StringComparer.OrdinalIgnoreCase))
+        {
+            var named = group.FirstOrDefault(p => string.Equals(p.Name, group.Key, StringComparison.OrdinalIgnoreCase));
+            var only = group.Count() == 1 ? group.First() : null;
+            if ((named ?? only) is { } chosen)
+            {
+                defaults[group.Key] = chosen;
+            }
+        }
+
+        _defaultByType = defaults.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
+    public LlmGatewayOptions Options { get; }
+
+    /// <summary>Gets the instances in configuration order.</summary>
+    public IReadOnlyList<ILlmProvider> Providers { get; }
+
+    /// <summary>Gets the instances with no <c>Models</c> list, whose upstream's own list may serve a bare id.</summary>
+    public IReadOnlyList<ILlmProvider> Unlisted { get; }
+
+    public ILlmProvider? GetProvider(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Resolves a model name without asking any upstream: <c>&lt;instance&gt;/&lt;model&gt;</c>, then the instance
+    /// whose <c>Models</c> list has the id, then the catalog's type and that type's default instance.
+    /// </summary>
+    public Route? Resolve(string model)
+    {
+        var slash = model.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && slash < model.Length - 1 && _byName.TryGetValue(model[..slash], out var named))
+        {
+            return new Route(named, model[(slash + 1)..]);
+        }
+
+        if (_byListedModel.TryGetValue(model, out var listed))
+        {
+            return new Route(listed, model);
+        }
+
+        if (ModelCatalog.GetProviderType(model) is { } type && _defaultByType.TryGetValue(type, out var byType))
+        {
+            return new Route(byType, model);
+        }
+
+        return null;
+    }
+
+    /// <summary>Gets the name under which a client reaches <paramref name="upstreamModel"/> on <paramref name="provider"/>.</summary>
+    public string GetPublicId(ILlmProvider provider, string upstreamModel) =>
+        Resolve(upstreamModel) is { } route && ReferenceEquals(route.Provider, provider) && route.UpstreamModel == upstreamModel
+            ? upstreamModel
+            : $"{provider.Name}/{upstreamModel}";
+}
+
+/// <summary>Where a model name leads: the instance and the id its upstream knows.</summary>
+internal readonly record struct Route(ILlmProvider Provider, string UpstreamModel);

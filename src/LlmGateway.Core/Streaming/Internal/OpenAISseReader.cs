@@ -1,0 +1,90 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// Reads an upstream stream in OpenAI's SSE framing (<c>data: {json}</c> events ending with <c>data: [DONE]</c>) with
+/// the in-box <see cref="SseParser"/>, yielding each event's data as bytes.
+/// </summary>
+/// <remarks>
+/// A stream that ends without <c>[DONE]</c>, breaks, or stays silent longer than the idle timeout throws
+/// <see cref="LlmGatewayException"/>: a cut stream must never look complete. An error event the upstream sends
+/// itself (<c>data: {"error":…}</c>) is passed on and ends the stream with an exception that says so.
+/// </remarks>
+internal static class OpenAISseReader
+{
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(
+        Stream body,
+        TimeSpan idleTimeout,
+        TimeProvider timeProvider,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var idle = new CancellationTokenSource(idleTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        var parser = SseParser.Create(body, static (_, data) => data.ToArray());
+        await using var events = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
+        while (true)
+        {
+            byte[] data;
+            try
+            {
+                if (!await events.MoveNextAsync())
+                {
+                    throw Interrupted("The upstream closed the stream before it finished ([DONE] never came).");
+                }
+
+                data = events.Current.Data;
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && idle.IsCancellationRequested)
+            {
+                throw new LlmGatewayException(
+                    new GatewayError(GatewayErrorKind.UpstreamTimeout, $"The upstream sent nothing for {idleTimeout.TotalSeconds:0.#} s; the stream was abandoned."),
+                    ex);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+            {
+                throw Interrupted("The upstream connection broke during the stream.", ex);
+            }
+
+            idle.CancelAfter(idleTimeout);
+            if (data.AsSpan().Trim(" \r\n\t"u8).SequenceEqual("[DONE]"u8))
+            {
+                yield break;
+            }
+
+            if (data.Length == 0)
+            {
+                continue;
+            }
+
+            yield return data;
+            if (IsErrorEvent(data))
+            {
+                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream reported an error during the stream.")
+                {
+                    UpstreamBody = data,
+                });
+            }
+        }
+    }
+
+    /// <summary>Whether an event is an error object (<c>{"error": …}</c>) rather than a chunk.</summary>
+    internal static bool IsErrorEvent(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(data);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("error"u8);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static LlmGatewayException Interrupted(string message, Exception? inner = null) =>
+        new(new GatewayError(GatewayErrorKind.StreamInterrupted, message), inner);
+}

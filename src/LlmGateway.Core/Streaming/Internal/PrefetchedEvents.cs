@@ -1,0 +1,42 @@
+namespace LlmGateway.Internal;
+
+/// <summary>A stream whose first event has been read already; it yields that event, then the rest.</summary>
+internal sealed class PrefetchedEvents(IAsyncEnumerator<ReadOnlyMemory<byte>> inner, bool hasFirst)
+    : IAsyncEnumerable<ReadOnlyMemory<byte>>, IAsyncEnumerator<ReadOnlyMemory<byte>>
+{
+    private int _state; // 0: first not yet yielded, 1: streaming, 2: ended
+    private int _enumerated;
+
+    public ReadOnlyMemory<byte> Current => inner.Current;
+
+    public IAsyncEnumerator<ReadOnlyMemory<byte>> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        Interlocked.Exchange(ref _enumerated, 1) == 0
+            ? this
+            : throw new InvalidOperationException("A gateway stream can be enumerated once.");
+
+    public async ValueTask<bool> MoveNextAsync()
+    {
+        switch (_state)
+        {
+            case 0:
+                _state = hasFirst ? 1 : 2;
+                return hasFirst;
+            case 1:
+                if (await inner.MoveNextAsync())
+                {
+                    return true;
+                }
+
+                _state = 2;
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _state = 2;
+        return inner.DisposeAsync();
+    }
+}

@@ -1,0 +1,261 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using LlmGateway.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.OpenAI.Internal;
+
+/// <summary>
+/// An OpenAI or OpenAI-compatible upstream. The client's body goes upstream byte for byte (the pipeline has already
+/// replaced the model id where it had to); the upstream's answer, status and error body come back unchanged.
+/// </summary>
+internal sealed class OpenAIProvider : ILlmProvider
+{
+    private static readonly MediaTypeHeaderValue s_json = new("application/json");
+    private static readonly MediaTypeWithQualityHeaderValue s_eventStream = new("text/event-stream");
+    private static readonly ProductInfoHeaderValue s_userAgent = new("LlmGateway", typeof(OpenAIProvider).Assembly.GetName().Version?.ToString(3));
+
+    private readonly ProviderOptions _options;
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Uri _chatCompletions;
+    private readonly Uri _embeddings;
+    private readonly Uri _models;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeSpan _streamIdleTimeout;
+    private readonly GatewayError? _notConfigured;
+
+    public OpenAIProvider(
+        string name,
+        ProviderOptions options,
+        LlmGatewayOptions gatewayOptions,
+        IHttpClientFactory httpClientFactory,
+        TimeProvider timeProvider,
+        ILogger logger)
+    {
+        Name = name;
+        _options = options;
+        _httpClientFactory = httpClientFactory;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _requestTimeout = gatewayOptions.RequestTimeout;
+        _streamIdleTimeout = gatewayOptions.StreamIdleTimeout;
+
+        var baseUrl = (options.BaseUrl ?? OpenAIProviderFactory.DefaultBaseUrl).TrimEnd('/') + "/";
+        var baseUri = new Uri(baseUrl, UriKind.Absolute);
+        _chatCompletions = new Uri(baseUri, "chat/completions");
+        _embeddings = new Uri(baseUri, "embeddings");
+        _models = new Uri(baseUri, "models");
+
+        // OpenAI's own API needs a key; a local OpenAI-compatible server (Ollama, vLLM) usually does not, so for
+        // those the request goes without one and the upstream decides.
+        if (string.IsNullOrEmpty(options.ApiKey) && baseUri.Host.EndsWith("api.openai.com", StringComparison.OrdinalIgnoreCase))
+        {
+            var env = string.Equals(name, ProviderTypes.OpenAI, StringComparison.OrdinalIgnoreCase) ? " or the OPENAI_API_KEY environment variable" : string.Empty;
+            _notConfigured = new GatewayError(
+                GatewayErrorKind.ProviderNotConfigured,
+                $"The provider '{name}' has no API key. Set LlmGateway:Providers:{name}:ApiKey{env}.");
+        }
+    }
+
+    public string Name { get; }
+
+    public string Type => ProviderTypes.OpenAI;
+
+    public ProviderCapabilities Capabilities =>
+        ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings | ProviderCapabilities.ModelList;
+
+    public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_notConfigured is { } notConfigured)
+        {
+            return GatewayResponse.FromError(notConfigured);
+        }
+
+        var uri = request.Operation switch
+        {
+            GatewayOperation.ChatCompletions => _chatCompletions,
+            GatewayOperation.Embeddings => _embeddings,
+            _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
+        };
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(request.Body) };
+        message.Content.Headers.ContentType = s_json;
+        ApplyHeaders(message, request.RequestId);
+        if (request.Stream)
+        {
+            message.Headers.Accept.Add(s_eventStream);
+        }
+
+        using var timeout = new CancellationTokenSource(_requestTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _httpClientFactory.CreateClient(OpenAIGatewayBuilderExtensions.HttpClientName)
+                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            var upstreamRequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+
+            if (!response.IsSuccessStatusCode)
+            {
+                _logger.UpstreamStatus(Name, (int)response.StatusCode);
+                var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);
+                return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, response.Headers.RetryAfter))
+                    .WithUpstreamRequestId(upstreamRequestId);
+            }
+
+            if (request.Stream)
+            {
+                if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
+                {
+                    return Invalid($"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
+                }
+
+                var events = ReadEventsAsync(response, cancellationToken);
+                response = null; // the stream owns it now
+                return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
+            }
+
+            var body = await response.Content.ReadAsByteArrayAsync(linked.Token);
+            return JsonValidation.IsJsonObject(body)
+                ? GatewayResponse.FromBody(body, (int)response.StatusCode).WithUpstreamRequestId(upstreamRequestId)
+                : Invalid("its body is not a JSON object.");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            _logger.UpstreamTimedOut(Name, _requestTimeout);
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.UpstreamTimeout,
+                $"The upstream of provider '{Name}' did not answer within {_requestTimeout} (LlmGateway:RequestTimeout)."));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            _logger.UpstreamUnreachable(Name, ex);
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.UpstreamUnreachable,
+                $"The upstream of provider '{Name}' could not be reached or dropped the connection."));
+        }
+        finally
+        {
+            response?.Dispose();
+        }
+    }
+
+    public async ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_notConfigured is { } notConfigured)
+        {
+            return ModelListResult.Failure(notConfigured);
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Get, _models);
+        ApplyHeaders(message, requestId: null);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            using var response = await _httpClientFactory.CreateClient(OpenAIGatewayBuilderExtensions.HttpClientName)
+                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);
+                return ModelListResult.Failure(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, null));
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
+            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: linked.Token);
+            return ParseModelList(document.RootElement) is { } models
+                ? ModelListResult.Success(models)
+                : ModelListResult.Failure(new GatewayError(GatewayErrorKind.UpstreamInvalidResponse, $"The upstream of provider '{Name}' answered a model list without 'data'."));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException or JsonException)
+        {
+            return ModelListResult.Failure(new GatewayError(GatewayErrorKind.UpstreamUnreachable, $"The model list of provider '{Name}' could not be read: {ex.GetType().Name}."));
+        }
+    }
+
+    internal static List<ModelInfo>? ParseModelList(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var models = new List<ModelInfo>(data.GetArrayLength());
+        foreach (var item in data.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                var created = item.TryGetProperty("created", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt64(out var value) ? value : 0;
+                models.Add(new ModelInfo(id.GetString()!, created, string.Empty));
+            }
+        }
+
+        return models;
+    }
+
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadEventsAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (response)
+        {
+            Stream body;
+            try
+            {
+                body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
+            }
+
+            await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, cancellationToken))
+            {
+                yield return data;
+            }
+        }
+    }
+
+    private void ApplyHeaders(HttpRequestMessage message, string? requestId)
+    {
+        var headers = message.Headers;
+        headers.UserAgent.Add(s_userAgent);
+        if (!string.IsNullOrEmpty(_options.ApiKey))
+        {
+            headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        }
+
+        if (!string.IsNullOrEmpty(_options.Organization))
+        {
+            headers.TryAddWithoutValidation("OpenAI-Organization", _options.Organization);
+        }
+
+        if (!string.IsNullOrEmpty(_options.Project))
+        {
+            headers.TryAddWithoutValidation("OpenAI-Project", _options.Project);
+        }
+
+        if (requestId is not null)
+        {
+            headers.TryAddWithoutValidation("X-Client-Request-Id", requestId);
+        }
+    }
+
+    private GatewayResponse Invalid(string reason)
+    {
+        _logger.UpstreamInvalid(Name, reason);
+        return GatewayResponse.FromError(new GatewayError(
+            GatewayErrorKind.UpstreamInvalidResponse,
+            $"The upstream of provider '{Name}' answered an invalid response: {reason}"));
+    }
+}
