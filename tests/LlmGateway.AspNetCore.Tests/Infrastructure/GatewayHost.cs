@@ -1,0 +1,68 @@
+using LlmGateway.Internal;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmGateway.AspNetCore.Tests.Infrastructure;
+
+/// <summary>
+/// The thin host (samples/LlmGateway.Server) with its configuration pointed at a test upstream. The machine's
+/// environment variables are hidden from it, so OPENAI_API_KEY on a developer's machine cannot change a result.
+/// </summary>
+internal sealed class GatewayHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    public GatewayHost(string? openAIBaseUrl, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+    {
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (openAIBaseUrl is not null)
+        {
+            _settings["LlmGateway:Providers:openai:BaseUrl"] = openAIBaseUrl;
+            _settings["LlmGateway:Providers:openai:ApiKey"] = TestKeys.Upstream;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        _configureServices = configureServices;
+    }
+
+    /// <summary>Starts the host on Kestrel on a free loopback port and returns its base address.</summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First());
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IEnvironmentVariables>(new NoEnvironmentVariables());
+            _configureServices?.Invoke(services);
+        });
+    }
+
+    private sealed class NoEnvironmentVariables : IEnvironmentVariables
+    {
+        public string? Get(string name) => null;
+    }
+}
+
+internal static class TestKeys
+{
+    /// <summary>A made-up upstream key; it only has to reach the stand-in upstream unchanged.</summary>
+    public const string Upstream = "test-upstream-key";
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LlmGateway.AspNetCore.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LlmGateway.AspNetCore.Tests;
+
+/// <summary>
+/// What depends on timing, against a small Kestrel upstream the test controls step by step. Nothing here sleeps:
+/// each step waits for a signal, and a generous timeout only turns a hang into a failure.
+/// </summary>
+public sealed class StreamingTimingTests
+{
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(20);
+    private const string StreamRequest = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}""";
+
+    [Fact]
+    public async Task FirstChunkReachesTheClientBeforeTheUpstreamHasFinished()
+    {
+        var clientGotFirstChunk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "first")}\n\n");
+            await context.Response.Body.FlushAsync();
+
+            // The upstream does not go on until the client has seen the first chunk: a gateway that buffered
+            // the stream would never deliver it, and the test would fail on its guard timeout.
+            await clientGotFirstChunk.Task.WaitAsync(s_guard);
+            await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "second", "stop")}\n\ndata: [DONE]\n\n");
+        });
+        using var host = new GatewayHost(upstream.BaseUrl);
+        var address = host.StartKestrel();
+        using var client = new HttpClient { BaseAddress = address };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        var first = await Sse.ReadEventAsync(reader).WaitAsync(s_guard);
+        first.Should().Be(Sse.Chunk("c1", "first"));
+        clientGotFirstChunk.SetResult();
+        (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be(Sse.Chunk("c1", "second", "stop"));
+        (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be("[DONE]");
+    }
+
+    [Fact]
+    public async Task ClientThatDisconnectsCancelsTheUpstreamRequest()
+    {
+        var upstreamSawAbort = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "first")}\n\n");
+            await context.Response.Body.FlushAsync();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                upstreamSawAbort.SetResult();
+            }
+        });
+        using var host = new GatewayHost(upstream.BaseUrl);
+        var address = host.StartKestrel();
+
+        using (var client = new HttpClient { BaseAddress = address })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().NotBeNull();
+        } // disposing the client closes the connection: the client is gone
+
+        await upstreamSawAbort.Task.WaitAsync(s_guard);
+    }
+
+    [Fact]
+    public async Task UpstreamConnectionDroppedMidStreamEndsWithAnErrorEventAndNoDone()
+    {
+        await using var upstream = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "partial")}\n\n");
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
+        using var host = new GatewayHost(upstream.BaseUrl);
+        using var client = host.CreateClient();
+
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(StreamRequest, Encoding.UTF8, "application/json")).WaitAsync(s_guard);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync()).WaitAsync(s_guard);
+        events.Should().HaveCount(2);
+        events[0].Should().Be(Sse.Chunk("c1", "partial"));
+        using var error = JsonDocument.Parse(events[1]);
+        error.RootElement.GetProperty("error").GetProperty("code").GetString().Should().Be("stream_interrupted");
+    }
+
+    [Fact]
+    public async Task SilentUpstreamStreamTimesOutWithAnErrorEvent()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var firstChunkSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "first")}\n\n");
+            await context.Response.Body.FlushAsync();
+            firstChunkSent.SetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+        });
+        using var host = new GatewayHost(
+            upstream.BaseUrl,
+            new Dictionary<string, string?> { ["LlmGateway:StreamIdleTimeout"] = "00:00:30" },
+            services => services.AddSingleton<TimeProvider>(time));
+        var address = host.StartKestrel();
+        using var client = new HttpClient { BaseAddress = address };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be(Sse.Chunk("c1", "first"));
+        await firstChunkSent.Task.WaitAsync(s_guard);
+
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        var last = await Sse.ReadEventAsync(reader).WaitAsync(s_guard);
+        using var error = JsonDocument.Parse(last!);
+        error.RootElement.GetProperty("error").GetProperty("code").GetString().Should().Be("upstream_timeout");
+        (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().BeNull("no [DONE] follows an error");
+    }
+
+    [Fact]
+    public async Task UpstreamThatNeverAnswersIsAGatewayTimeout()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var requestArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await StubUpstream.StartAsync(async context =>
+        {
+            requestArrived.SetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+        });
+        using var host = new GatewayHost(
+            upstream.BaseUrl,
+            new Dictionary<string, string?> { ["LlmGateway:RequestTimeout"] = "00:02:00" },
+            services => services.AddSingleton<TimeProvider>(time));
+        using var client = host.CreateClient();
+
+        var call = client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
+        await requestArrived.Task.WaitAsync(s_guard);
+        time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        using var response = await call.WaitAsync(s_guard);
+
+        response.StatusCode.Should().Be(HttpStatusCode.GatewayTimeout);
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("code").GetString().Should().Be("upstream_timeout");
+    }
+}
