@@ -82,24 +82,31 @@ public sealed class StreamingTimingTests
     [Fact]
     public async Task UpstreamConnectionDroppedMidStreamEndsWithAnErrorEventAndNoDone()
     {
+        var clientGotFirstChunk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = await StubUpstream.StartAsync(async context =>
         {
             context.Response.ContentType = "text/event-stream";
             await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "partial")}\n\n");
             await context.Response.Body.FlushAsync();
+
+            // Drop the connection only once the chunk is through: a reset can discard data not yet read.
+            await clientGotFirstChunk.Task.WaitAsync(s_guard);
             context.Abort();
         });
         using var host = new GatewayHost(upstream.BaseUrl);
-        using var client = host.CreateClient();
+        var address = host.StartKestrel();
+        using var client = new HttpClient { BaseAddress = address };
 
-        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(StreamRequest, Encoding.UTF8, "application/json")).WaitAsync(s_guard);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be(Sse.Chunk("c1", "partial"));
+        clientGotFirstChunk.SetResult();
 
-        response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync()).WaitAsync(s_guard);
-        events.Should().HaveCount(2);
-        events[0].Should().Be(Sse.Chunk("c1", "partial"));
-        using var error = JsonDocument.Parse(events[1]);
+        var last = await Sse.ReadEventAsync(reader).WaitAsync(s_guard);
+        using var error = JsonDocument.Parse(last!);
         error.RootElement.GetProperty("error").GetProperty("code").GetString().Should().Be("stream_interrupted");
+        (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().BeNull("no [DONE] follows an error");
     }
 
     [Fact]

@@ -27,6 +27,21 @@ internal sealed class ModelListService
     public async ValueTask<IReadOnlyList<ModelInfo>> ListAsync(RouteTable table, CancellationToken cancellationToken)
     {
         var lists = await Task.WhenAll(table.Providers.Select(p => GetUpstreamIdsAsync(table, p, cancellationToken).AsTask()));
+
+        // A bare id that no rule resolves goes to the first instance without a Models list whose upstream lists it
+        // (ResolveFromUpstreamListsAsync); the listing must show the same.
+        var firstLister = new Dictionary<string, ILlmProvider>(StringComparer.Ordinal);
+        for (var i = 0; i < lists.Length; i++)
+        {
+            if (table.Unlisted.Contains(table.Providers[i]))
+            {
+                foreach (var model in lists[i])
+                {
+                    firstLister.TryAdd(model.Id, table.Providers[i]);
+                }
+            }
+        }
+
         var result = new List<ModelInfo>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < lists.Length; i++)
@@ -34,7 +49,10 @@ internal sealed class ModelListService
             var provider = table.Providers[i];
             foreach (var model in lists[i])
             {
-                var id = table.GetPublicId(provider, model.Id);
+                var routesHere = table.Resolve(model.Id) is { } route
+                    ? ReferenceEquals(route.Provider, provider) && route.UpstreamModel == model.Id
+                    : firstLister.TryGetValue(model.Id, out var lister) && ReferenceEquals(lister, provider);
+                var id = routesHere ? model.Id : $"{provider.Name}/{model.Id}";
                 if (seen.Add(id))
                 {
                     result.Add(model with { Id = id, OwnedBy = provider.Name });

@@ -85,12 +85,6 @@ internal sealed class RouteTable
 
         return null;
     }
-
-    /// <summary>Gets the name under which a client reaches <paramref name="upstreamModel"/> on <paramref name="provider"/>.</summary>
-    public string GetPublicId(ILlmProvider provider, string upstreamModel) =>
-        Resolve(upstreamModel) is { } route && ReferenceEquals(route.Provider, provider) && route.UpstreamModel == upstreamModel
-            ? upstreamModel
-            : $"{provider.Name}/{upstreamModel}";
 }
 
 /// <summary>Where a model name leads: the instance and the id its upstream knows.</summary>
