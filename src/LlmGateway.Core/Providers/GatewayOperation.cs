@@ -8,4 +8,7 @@ public enum GatewayOperation
 
     /// <summary><c>POST /v1/embeddings</c>.</summary>
     Embeddings,
+
+    /// <summary><c>POST /v1/audio/speech</c>: text in, audio bytes out.</summary>
+    AudioSpeech,
 }

@@ -19,8 +19,11 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>Gets the HTTP status to answer with.</summary>
     public int StatusCode { get; }
 
-    /// <summary>Gets the complete JSON body of a non-streaming success.</summary>
+    /// <summary>Gets the complete body of a non-streaming success: JSON, or audio for speech.</summary>
     public ReadOnlyMemory<byte> Body { get; private init; }
+
+    /// <summary>Gets the media type of <see cref="Body"/>; null means <c>application/json</c>.</summary>
+    public string? ContentType { get; private init; }
 
     /// <summary>
     /// Gets the <c>data</c> payloads of a stream, each one JSON object in OpenAI's chunk format, without the final
@@ -44,10 +47,12 @@ public sealed class GatewayResponse : IAsyncDisposable
     internal IAsyncDisposable? Owner { get; init; }
 
     /// <summary>Creates a non-streaming success.</summary>
-    /// <param name="body">The JSON body.</param>
+    /// <param name="body">The body.</param>
     /// <param name="statusCode">The status, 200 by default.</param>
+    /// <param name="contentType">The body's media type; null for <c>application/json</c>.</param>
     /// <returns>The response.</returns>
-    public static GatewayResponse FromBody(ReadOnlyMemory<byte> body, int statusCode = 200) => new(statusCode) { Body = body };
+    public static GatewayResponse FromBody(ReadOnlyMemory<byte> body, int statusCode = 200, string? contentType = null) =>
+        new(statusCode) { Body = body, ContentType = contentType };
 
     /// <summary>Creates a streaming success.</summary>
     /// <param name="events">The event payloads.</param>
@@ -73,6 +78,7 @@ public sealed class GatewayResponse : IAsyncDisposable
     public GatewayResponse WithUpstreamRequestId(string? upstreamRequestId) => new(StatusCode)
     {
         Body = Body,
+        ContentType = ContentType,
         Events = Events,
         Error = Error,
         ProviderName = ProviderName,

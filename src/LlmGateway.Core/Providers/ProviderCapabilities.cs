@@ -18,4 +18,7 @@ public enum ProviderCapabilities
 
     /// <summary>Listing the upstream's models.</summary>
     ModelList = 8,
+
+    /// <summary>Text to speech (<c>/v1/audio/speech</c>).</summary>
+    AudioSpeech = 16,
 }

@@ -22,6 +22,7 @@ internal sealed class OpenAIProvider : ILlmProvider
     private readonly ILogger _logger;
     private readonly Uri _chatCompletions;
     private readonly Uri _embeddings;
+    private readonly Uri _speech;
     private readonly Uri _models;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeSpan _streamIdleTimeout;
@@ -47,6 +48,7 @@ internal sealed class OpenAIProvider : ILlmProvider
         var baseUri = new Uri(baseUrl, UriKind.Absolute);
         _chatCompletions = new Uri(baseUri, "chat/completions");
         _embeddings = new Uri(baseUri, "embeddings");
+        _speech = new Uri(baseUri, "audio/speech");
         _models = new Uri(baseUri, "models");
 
         // OpenAI's own API needs a key; a local OpenAI-compatible server (Ollama, vLLM) usually does not, so for
@@ -65,7 +67,8 @@ internal sealed class OpenAIProvider : ILlmProvider
     public string Type => ProviderTypes.OpenAI;
 
     public ProviderCapabilities Capabilities =>
-        ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings | ProviderCapabilities.ModelList;
+        ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings
+        | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech;
 
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
@@ -79,6 +82,7 @@ internal sealed class OpenAIProvider : ILlmProvider
         {
             GatewayOperation.ChatCompletions => _chatCompletions,
             GatewayOperation.Embeddings => _embeddings,
+            GatewayOperation.AudioSpeech => _speech,
             _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
         };
 
@@ -120,6 +124,13 @@ internal sealed class OpenAIProvider : ILlmProvider
             }
 
             var body = await response.Content.ReadAsByteArrayAsync(linked.Token);
+            if (request.Operation == GatewayOperation.AudioSpeech)
+            {
+                // Audio: the bytes and their media type as the upstream sent them.
+                return GatewayResponse.FromBody(body, (int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream")
+                    .WithUpstreamRequestId(upstreamRequestId);
+            }
+
             return JsonValidation.IsJsonObject(body)
                 ? GatewayResponse.FromBody(body, (int)response.StatusCode).WithUpstreamRequestId(upstreamRequestId)
                 : Invalid("its body is not a JSON object.");

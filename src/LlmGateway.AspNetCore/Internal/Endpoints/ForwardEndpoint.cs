@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace LlmGateway.AspNetCore.Internal;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c> and <c>POST /v1/embeddings</c>: read the body once, hand it to the pipeline,
+/// <c>POST /v1/chat/completions</c>, <c>/v1/embeddings</c> and <c>/v1/audio/speech</c>: read the body once, hand it to the pipeline,
 /// write what comes back (a JSON body, a stream, or an error envelope). This is the catch-all boundary: no exception
 /// reaches the client as a stack trace.
 /// </summary>
@@ -70,7 +70,7 @@ internal static class ForwardEndpoint
         if (response.Events is null)
         {
             http.StatusCode = response.StatusCode;
-            http.ContentType = "application/json";
+            http.ContentType = response.ContentType ?? "application/json";
             http.ContentLength = response.Body.Length;
             await http.BodyWriter.WriteAsync(response.Body, context.RequestAborted);
             return;

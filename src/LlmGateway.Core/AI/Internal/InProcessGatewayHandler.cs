@@ -23,6 +23,10 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
         {
             operation = GatewayOperation.Embeddings;
         }
+        else if (path.EndsWith("/audio/speech", StringComparison.Ordinal))
+        {
+            operation = GatewayOperation.AudioSpeech;
+        }
         else
         {
             var notFound = new GatewayError(GatewayErrorKind.NotFound, $"Invalid URL ({request.Method} {path}).");
@@ -38,7 +42,9 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
 
         if (response.Events is null)
         {
-            return Json(response.StatusCode, response.Body.ToArray());
+            var result = Json(response.StatusCode, response.Body.ToArray());
+            result.Content.Headers.ContentType = new MediaTypeHeaderValue(response.ContentType ?? "application/json");
+            return result;
         }
 
         var pipe = new Pipe();

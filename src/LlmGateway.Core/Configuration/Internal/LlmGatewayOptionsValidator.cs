@@ -78,11 +78,23 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             : $"{Prefix}Providers:{instanceName}:BaseUrl '{baseUrl}' is not an absolute http or https URL.";
     }
 
+    /// <summary>The longest wait a timer can take (uint.MaxValue - 1 ms, about 49.7 days).</summary>
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private static void CheckPositive(List<string> errors, TimeSpan value, string key)
     {
-        if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+        if (value == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        if (value <= TimeSpan.Zero)
         {
             errors.Add($"{Prefix}{key} must be a positive time span (e.g. 00:05:00).");
+        }
+        else if (value > MaxTimeout)
+        {
+            errors.Add($"{Prefix}{key} must be at most 49.17:02:47 (about 49 days); use -00:00:00.001 for no timeout.");
         }
     }
 

@@ -39,6 +39,7 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
         {
             GatewayOperation.ChatCompletions => peek.Stream ? ProviderCapabilities.StreamingChatCompletions : ProviderCapabilities.ChatCompletions,
             GatewayOperation.Embeddings => ProviderCapabilities.Embeddings,
+            GatewayOperation.AudioSpeech => ProviderCapabilities.AudioSpeech,
             _ => ProviderCapabilities.None,
         };
         if (needed == ProviderCapabilities.None || (provider.Capabilities & needed) != needed)
@@ -133,6 +134,7 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
         ProviderCapabilities.StreamingChatCompletions => "streaming chat completions",
         ProviderCapabilities.ChatCompletions => "chat completions",
         ProviderCapabilities.Embeddings => "embeddings",
+        ProviderCapabilities.AudioSpeech => "speech",
         _ => operation.ToString(),
     };
 }

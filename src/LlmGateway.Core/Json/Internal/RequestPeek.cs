@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace LlmGateway.Internal;
@@ -68,7 +67,7 @@ internal readonly struct RequestPeek
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, includeUsage = false, hasMessages = false, hasInput = false;
+        bool stream = false, includeUsage = false, hasMessages = false, hasInput = false, hasVoice = false;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -119,6 +118,18 @@ internal readonly struct RequestPeek
 
                 hasMessages = true;
             }
+            else if (operation == GatewayOperation.AudioSpeech && (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("voice"u8)))
+            {
+                var isInput = reader.ValueTextEquals("input"u8);
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return WrongType(isInput ? "input" : "voice", "a string");
+                }
+
+                hasInput |= isInput;
+                hasVoice |= !isInput;
+            }
             else if (operation == GatewayOperation.Embeddings && reader.ValueTextEquals("input"u8))
             {
                 reader.Read();
@@ -130,7 +141,7 @@ internal readonly struct RequestPeek
                 reader.Skip();
                 hasInput = true;
             }
-            else if (CheckKnownParameter(ref reader) is { } error)
+            else if (CheckKnownParameter(ref reader, operation) is { } error)
             {
                 return new RequestPeek(error);
             }
@@ -156,9 +167,14 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'messages'.", "messages");
         }
 
-        if (operation == GatewayOperation.Embeddings && !hasInput)
+        if (operation is GatewayOperation.Embeddings or GatewayOperation.AudioSpeech && !hasInput)
         {
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'input'.", "input");
+        }
+
+        if (operation == GatewayOperation.AudioSpeech && !hasVoice)
+        {
+            return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'voice'.", "voice");
         }
 
         return new RequestPeek(model, modelStart, modelLength, stream, includeUsage);
@@ -248,12 +264,13 @@ internal readonly struct RequestPeek
     }
 
     /// <summary>Checks the JSON type of the common parameters the gateway knows; skips any other value.</summary>
-    private static GatewayError? CheckKnownParameter(ref Utf8JsonReader reader)
+    private static GatewayError? CheckKnownParameter(ref Utf8JsonReader reader, GatewayOperation operation)
     {
-        var expected = ExpectedKind(ref reader);
-        var name = expected == ValueKind.Any ? null : Encoding.UTF8.GetString(reader.ValueSpan);
+        var expected = ExpectedKind(ref reader, operation);
+        var name = expected == ValueKind.Any ? null : reader.GetString();
         reader.Read();
         var token = reader.TokenType;
+        var isInteger = token == JsonTokenType.Number && reader.TryGetInt64(out _);
         reader.Skip();
         if (token == JsonTokenType.Null || expected == ValueKind.Any)
         {
@@ -263,7 +280,7 @@ internal readonly struct RequestPeek
         return expected switch
         {
             ValueKind.Number when token != JsonTokenType.Number => TypeError(name!, "a number"),
-            ValueKind.Integer when token != JsonTokenType.Number => TypeError(name!, "an integer"),
+            ValueKind.Integer when !isInteger => TypeError(name!, "an integer"),
             ValueKind.Boolean when token is not (JsonTokenType.True or JsonTokenType.False) => TypeError(name!, "a boolean"),
             ValueKind.String when token != JsonTokenType.String => TypeError(name!, "a string"),
             ValueKind.Array when token != JsonTokenType.StartArray => TypeError(name!, "an array"),
@@ -274,10 +291,17 @@ internal readonly struct RequestPeek
         };
     }
 
-    private static ValueKind ExpectedKind(ref Utf8JsonReader reader)
+    private static ValueKind ExpectedKind(ref Utf8JsonReader reader, GatewayOperation operation)
     {
+        if (reader.ValueTextEquals("response_format"u8))
+        {
+            // A string for speech (mp3, wav, …), an object for chat.
+            return operation == GatewayOperation.AudioSpeech ? ValueKind.String : ValueKind.Object;
+        }
+
         if (reader.ValueTextEquals("temperature"u8) || reader.ValueTextEquals("top_p"u8)
-            || reader.ValueTextEquals("presence_penalty"u8) || reader.ValueTextEquals("frequency_penalty"u8))
+            || reader.ValueTextEquals("presence_penalty"u8) || reader.ValueTextEquals("frequency_penalty"u8)
+            || reader.ValueTextEquals("speed"u8))
         {
             return ValueKind.Number;
         }
@@ -295,7 +319,7 @@ internal readonly struct RequestPeek
         }
 
         if (reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("encoding_format"u8) || reader.ValueTextEquals("reasoning_effort"u8)
-            || reader.ValueTextEquals("service_tier"u8))
+            || reader.ValueTextEquals("service_tier"u8) || reader.ValueTextEquals("instructions"u8))
         {
             return ValueKind.String;
         }
@@ -305,7 +329,7 @@ internal readonly struct RequestPeek
             return ValueKind.Array;
         }
 
-        if (reader.ValueTextEquals("response_format"u8) || reader.ValueTextEquals("logit_bias"u8) || reader.ValueTextEquals("metadata"u8))
+        if (reader.ValueTextEquals("logit_bias"u8) || reader.ValueTextEquals("metadata"u8))
         {
             return ValueKind.Object;
         }

@@ -15,13 +15,25 @@ namespace LlmGateway.Internal;
 /// </remarks>
 internal static class OpenAISseReader
 {
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(Stream body, TimeSpan idleTimeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        ReadAsync(body, idleTimeout, timeProvider, openAIFraming: true, cancellationToken);
+
+    /// <summary>Reads the data of each event.</summary>
+    /// <param name="body">The upstream's response body.</param>
+    /// <param name="idleTimeout">The longest the upstream may stay silent while the reader waits for an event.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="openAIFraming">True for OpenAI's framing: the stream must end with <c>[DONE]</c>, and an
+    /// <c>{"error":…}</c> event ends it with an exception. False for framings without an end marker (Gemini): the end
+    /// of the body is the end of the stream, and the caller judges whether it was complete.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
     public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(
         Stream body,
         TimeSpan idleTimeout,
         TimeProvider timeProvider,
+        bool openAIFraming,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var idle = new CancellationTokenSource(idleTimeout, timeProvider);
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         var parser = SseParser.Create(body, static (_, data) => data.ToArray());
         await using var events = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
@@ -30,8 +42,18 @@ internal static class OpenAISseReader
             byte[] data;
             try
             {
-                if (!await events.MoveNextAsync())
+                // The timer runs only while waiting for the upstream, not while the consumer (a slow client)
+                // holds the previous event.
+                idle.CancelAfter(idleTimeout);
+                var more = await events.MoveNextAsync();
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (!more)
                 {
+                    if (!openAIFraming)
+                    {
+                        yield break;
+                    }
+
                     throw Interrupted("The upstream closed the stream before it finished ([DONE] never came).");
                 }
 
@@ -48,8 +70,7 @@ internal static class OpenAISseReader
                 throw Interrupted("The upstream connection broke during the stream.", ex);
             }
 
-            idle.CancelAfter(idleTimeout);
-            if (data.AsSpan().Trim(" \r\n\t"u8).SequenceEqual("[DONE]"u8))
+            if (openAIFraming && data.AsSpan().Trim(" \r\n\t"u8).SequenceEqual("[DONE]"u8))
             {
                 yield break;
             }
@@ -60,7 +81,7 @@ internal static class OpenAISseReader
             }
 
             yield return data;
-            if (IsErrorEvent(data))
+            if (openAIFraming && IsErrorEvent(data))
             {
                 throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream reported an error during the stream.")
                 {

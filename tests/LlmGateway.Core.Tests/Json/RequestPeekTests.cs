@@ -1,0 +1,468 @@
+using System.Text;
+using LlmGateway.Internal;
+
+namespace LlmGateway.Core.Tests.Json;
+
+public class RequestPeekTests
+{
+    private static RequestPeek Peek(string json, GatewayOperation operation = GatewayOperation.ChatCompletions) =>
+        RequestPeek.Read(Encoding.UTF8.GetBytes(json), operation);
+
+    /// <summary>A valid chat request for gpt-4o with <paramref name="members"/> added.</summary>
+    private static string Chat(string members) => $$"""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],{{members}}}""";
+
+    private static string ModelToken(string json, RequestPeek peek) =>
+        Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(json), peek.ModelStart, peek.ModelLength);
+
+    [Fact]
+    public void Read_ValidChatRequest_ExtractsModelWithoutError()
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
+
+        peek.Error.Should().BeNull();
+        peek.Model.Should().Be("gpt-4o");
+        peek.Stream.Should().BeFalse();
+        peek.IncludeUsage.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Read_ValidEmbeddingsRequest_ExtractsModelWithoutError()
+    {
+        var peek = Peek("""{"input":["a","b"],"model":"text-embedding-3-small","dimensions":256}""", GatewayOperation.Embeddings);
+
+        peek.Error.Should().BeNull();
+        peek.Model.Should().Be("text-embedding-3-small");
+    }
+
+    [Fact]
+    public void Read_EmbeddingsRequestWithStringInput_IsValid()
+    {
+        var peek = Peek("""{"model":"text-embedding-3-small","input":"hello"}""", GatewayOperation.Embeddings);
+
+        peek.Error.Should().BeNull();
+    }
+
+    [Fact]
+    public void Read_StreamTrueWithIncludeUsage_SetsBothFlags()
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}""");
+
+        peek.Error.Should().BeNull();
+        peek.Stream.Should().BeTrue();
+        peek.IncludeUsage.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("null")]
+    public void Read_StreamFalseOrNull_StreamIsFalse(string value)
+    {
+        var peek = Peek(Chat($"\"stream\":{value}"));
+
+        peek.Error.Should().BeNull();
+        peek.Stream.Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("""{"include_usage":false}""")]
+    [InlineData("""{"include_usage":null}""")]
+    [InlineData("""{"other":{"include_usage":true}}""")]
+    [InlineData("null")]
+    public void Read_IncludeUsageNotTrue_IncludeUsageIsFalse(string streamOptions)
+    {
+        var peek = Peek(Chat($"\"stream\":true,\"stream_options\":{streamOptions}"));
+
+        peek.Error.Should().BeNull();
+        peek.Stream.Should().BeTrue();
+        peek.IncludeUsage.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Read_IncludeUsageAfterOtherStreamOption_IsRead()
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"x":[1,{"y":2}],"include_usage":true}}""");
+
+        peek.Error.Should().BeNull();
+        peek.IncludeUsage.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Read_Model_StartAndLengthCoverTheQuotedStringToken()
+    {
+        var json = """{ "messages" : [{"role":"user","content":"hi"}],  "model" :   "gpt-4o"  , "n": 1 }""";
+
+        var peek = Peek(json);
+
+        peek.Error.Should().BeNull();
+        peek.ModelStart.Should().Be(json.IndexOf("\"gpt-4o\"", StringComparison.Ordinal));
+        peek.ModelLength.Should().Be("\"gpt-4o\"".Length);
+        ModelToken(json, peek).Should().Be("\"gpt-4o\"");
+    }
+
+    [Fact]
+    public void Read_ModelWithEscapedCharacters_UnescapesModelAndSpansTheRawToken()
+    {
+        var json = """{"model":"gpt\u002d4o","messages":[{"role":"user","content":"hi"}]}""";
+
+        var peek = Peek(json);
+
+        peek.Error.Should().BeNull();
+        peek.Model.Should().Be("gpt-4o");
+        ModelToken(json, peek).Should().Be("\"gpt\\u002d4o\"");
+        peek.ModelLength.Should().Be(13);
+    }
+
+    [Fact]
+    public void Read_NonAsciiBeforeModel_ModelStartIsAByteOffset()
+    {
+        // "é" and "🙂" are 2 and 4 bytes in UTF-8 but 1 and 2 chars in UTF-16: a char offset would be off by 3.
+        var json = """{"messages":[{"role":"user","content":"héllo 🙂"}],"model":"gpt-4o"}""";
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        var peek = RequestPeek.Read(bytes, GatewayOperation.ChatCompletions);
+
+        peek.Error.Should().BeNull();
+        peek.ModelStart.Should().Be(bytes.Length - "\"gpt-4o\"}".Length);
+        Encoding.UTF8.GetString(bytes.AsSpan(peek.ModelStart, peek.ModelLength)).Should().Be("\"gpt-4o\"");
+    }
+
+    [Fact]
+    public void Read_NonAsciiModel_LengthCountsBytes()
+    {
+        var json = """{"model":"modèle-ü","messages":[{"role":"user","content":"hi"}]}""";
+
+        var peek = Peek(json);
+
+        peek.Model.Should().Be("modèle-ü");
+        peek.ModelLength.Should().Be(Encoding.UTF8.GetByteCount("\"modèle-ü\""));
+        ModelToken(json, peek).Should().Be("\"modèle-ü\"");
+    }
+
+    [Fact]
+    public void Read_NestedModelKeys_DoNotConfuseTheTopLevelModel()
+    {
+        var json = """
+            {
+              "messages": [{"role": "user", "content": "hi", "model": "in-message"}, {"role": "assistant", "content": [{"type": "text", "model": "in-part"}]}],
+              "metadata": {"model": "in-metadata"},
+              "extra": {"model": "in-unknown", "nested": [{"model": "deeper"}]},
+              "model": "top-level",
+              "stream_options": {"model": "in-stream-options"}
+            }
+            """;
+
+        var peek = Peek(json);
+
+        peek.Error.Should().BeNull();
+        peek.Model.Should().Be("top-level");
+        ModelToken(json, peek).Should().Be("\"top-level\"");
+    }
+
+    [Fact]
+    public void Read_OnlyNestedModelKeys_ReportsMissingModel()
+    {
+        var peek = Peek("""{"messages":[{"role":"user","content":"hi","model":"gpt-4o"}],"metadata":{"model":"gpt-4o"}}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.MissingParameter);
+        peek.Error.Param.Should().Be("model");
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{")]
+    [InlineData("""{"model":""")]
+    [InlineData("""{"model":"gpt-4o",}""")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user"}""")]
+    [InlineData("""{'model':'gpt-4o'}""")]
+    [InlineData("""{"model":"gpt-4o" /* comment */}""")]
+    public void Read_NotJson_ReturnsInvalidJson(string body)
+    {
+        var peek = Peek(body);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidJson);
+        peek.Error.StatusCode.Should().Be(400);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \r\n ")]
+    public void Read_EmptyBody_ReturnsInvalidJson(string body)
+    {
+        var peek = Peek(body);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidJson);
+    }
+
+    [Theory]
+    [InlineData("""[{"model":"gpt-4o"}]""")]
+    [InlineData("42")]
+    [InlineData("\"gpt-4o\"")]
+    [InlineData("true")]
+    [InlineData("null")]
+    public void Read_RootIsNotAnObject_ReturnsInvalidRequest(string body)
+    {
+        var peek = Peek(body);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidRequest);
+    }
+
+    [Theory]
+    [InlineData(" {}")]
+    [InlineData(" x")]
+    [InlineData(" []")]
+    [InlineData("}")]
+    public void Read_ContentAfterTheObject_ReturnsInvalidJson(string trailing)
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""" + trailing);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidJson);
+    }
+
+    [Fact]
+    public void Read_TrailingWhitespace_IsValid()
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""" + " \r\n\t ");
+
+        peek.Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("""{"model":"","messages":[{"role":"user","content":"hi"}]}""")]
+    public void Read_MissingOrEmptyModel_ReturnsMissingParameter(string body)
+    {
+        var peek = Peek(body);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.MissingParameter);
+        peek.Error.Param.Should().Be("model");
+    }
+
+    [Fact]
+    public void Read_ChatWithoutMessages_ReturnsMissingParameter()
+    {
+        var peek = Peek("""{"model":"gpt-4o","input":"hi"}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.MissingParameter);
+        peek.Error.Param.Should().Be("messages");
+    }
+
+    [Fact]
+    public void Read_EmbeddingsWithoutInput_ReturnsMissingParameter()
+    {
+        var peek = Peek("""{"model":"text-embedding-3-small","messages":[{"role":"user","content":"hi"}]}""", GatewayOperation.Embeddings);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.MissingParameter);
+        peek.Error.Param.Should().Be("input");
+    }
+
+    [Fact]
+    public void Read_EmbeddingsWithoutMessages_IsValid()
+    {
+        var peek = Peek("""{"model":"text-embedding-3-small","input":"hi"}""", GatewayOperation.Embeddings);
+
+        peek.Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("""{"model":4,"messages":[{"role":"user","content":"hi"}]}""", "model")]
+    [InlineData("""{"model":null,"messages":[{"role":"user","content":"hi"}]}""", "model")]
+    [InlineData("""{"model":["gpt-4o"],"messages":[{"role":"user","content":"hi"}]}""", "model")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":"true"}""", "stream")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":1}""", "stream")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream_options":true}""", "stream_options")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":"yes"}}""", "stream_options.include_usage")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temperature":"0.5"}""", "temperature")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"top_p":true}""", "top_p")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"presence_penalty":[]}""", "presence_penalty")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"frequency_penalty":{}}""", "frequency_penalty")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_tokens":"10"}""", "max_tokens")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":"10"}""", "max_completion_tokens")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"n":"2"}""", "n")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"seed":false}""", "seed")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"logprobs":"true"}""", "logprobs")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"parallel_tool_calls":0}""", "parallel_tool_calls")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"user":42}""", "user")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"reasoning_effort":{}}""", "reasoning_effort")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tools":{}}""", "tools")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"response_format":"json"}""", "response_format")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"logit_bias":[]}""", "logit_bias")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stop":5}""", "stop")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stop":{}}""", "stop")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tool_choice":5}""", "tool_choice")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tool_choice":[]}""", "tool_choice")]
+    [InlineData("""{"model":"gpt-4o","messages":{"role":"user","content":"hi"}}""", "messages")]
+    [InlineData("""{"model":"gpt-4o","messages":"hi"}""", "messages")]
+    [InlineData("""{"model":"gpt-4o","messages":null}""", "messages")]
+    [InlineData("""{"model":"gpt-4o","messages":["hi"]}""", "messages[0]")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"a"},[]]}""", "messages[1]")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"a"},{"role":5,"content":"b"}]}""", "messages[1].role")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":null,"content":"a"}]}""", "messages[0].role")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":5}]}""", "messages[0].content")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":{"text":"a"}}]}""", "messages[0].content")]
+    public void Read_ParameterOfWrongType_ReturnsInvalidParameterTypeNamingTheField(string body, string param)
+    {
+        var peek = Peek(body);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be(param);
+        peek.Error.Message.Should().Contain($"'{param}'");
+        peek.Error.StatusCode.Should().Be(400);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"text-embedding-3-small","input":5}""")]
+    [InlineData("""{"model":"text-embedding-3-small","input":{"text":"a"}}""")]
+    [InlineData("""{"model":"text-embedding-3-small","input":null}""")]
+    public void Read_EmbeddingsInputOfWrongType_ReturnsInvalidParameterType(string body)
+    {
+        var peek = Peek(body, GatewayOperation.Embeddings);
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be("input");
+    }
+
+    [Fact]
+    public void Read_WrongTypeAfterMissingModel_ReportsTheTypeError()
+    {
+        // The type check happens during the pass; the missing model is only known at its end.
+        var peek = Peek("""{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be("temperature");
+    }
+
+    [Fact]
+    public void Read_MessageWithoutRole_ReturnsMissingParameterNamingTheMessage()
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"system","content":"a"},{"content":"b","name":"x"}]}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.MissingParameter);
+        peek.Error.Param.Should().Be("messages[1].role");
+    }
+
+    [Fact]
+    public void Read_EmptyMessages_ReturnsInvalidRequest()
+    {
+        var peek = Peek("""{"model":"gpt-4o","messages":[]}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidRequest);
+        peek.Error.Param.Should().Be("messages");
+    }
+
+    [Fact]
+    public void Read_UnknownFieldsOfAnyShape_AreIgnored()
+    {
+        var json = """
+            {
+              "unknown_object": {"a": [1, {"b": null}], "temperature": "not checked here"},
+              "unknown_array": [[], {}, "x", 1.5e10, true, null],
+              "unknown_string": "s",
+              "unknown_number": -1.25,
+              "unknown_true": true,
+              "unknown_false": false,
+              "unknown_null": null,
+              "model": "gpt-4o",
+              "messages": [{"role": "user", "content": "hi", "unknown_in_message": {"role": 5}}],
+              "after_model": {"deep": {"deeper": [{"deepest": []}]}}
+            }
+            """;
+
+        var peek = Peek(json);
+
+        peek.Error.Should().BeNull();
+        peek.Model.Should().Be("gpt-4o");
+    }
+
+    [Fact]
+    public void Read_NullForKnownOptionalParameters_IsAccepted()
+    {
+        var json = """
+            {
+              "model": "gpt-4o",
+              "messages": [{"role": "assistant", "content": null, "tool_calls": null}],
+              "stream": null, "stream_options": null, "temperature": null, "top_p": null, "presence_penalty": null,
+              "frequency_penalty": null, "max_tokens": null, "max_completion_tokens": null, "n": null, "seed": null,
+              "top_logprobs": null, "logprobs": null, "parallel_tool_calls": null, "store": null, "user": null,
+              "reasoning_effort": null, "service_tier": null, "tools": null, "modalities": null,
+              "response_format": null, "logit_bias": null, "metadata": null, "stop": null, "tool_choice": null
+            }
+            """;
+
+        var peek = Peek(json);
+
+        peek.Error.Should().BeNull();
+        peek.Stream.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Read_KnownParametersOfTheRightTypes_AreAccepted()
+    {
+        var json = """
+            {
+              "model": "gpt-4o",
+              "messages": [
+                {"role": "system", "content": "be brief"},
+                {"role": "user", "content": [{"type": "text", "text": "hi"}]}
+              ],
+              "temperature": 0.2, "top_p": 1, "presence_penalty": -0.5, "frequency_penalty": 0,
+              "max_tokens": 100, "max_completion_tokens": 100, "n": 1, "seed": 7, "top_logprobs": 2,
+              "logprobs": true, "parallel_tool_calls": false, "store": false, "user": "u1",
+              "reasoning_effort": "low", "service_tier": "auto",
+              "tools": [{"type": "function", "function": {"name": "f"}}], "modalities": ["text"],
+              "response_format": {"type": "json_object"}, "logit_bias": {"50256": -100}, "metadata": {"k": "v"},
+              "stop": ["\n"], "tool_choice": {"type": "function", "function": {"name": "f"}}
+            }
+            """;
+
+        var peek = Peek(json);
+
+        peek.Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("\"stop\":\"END\"")]
+    [InlineData("\"stop\":[\"a\",\"b\"]")]
+    [InlineData("\"tool_choice\":\"auto\"")]
+    [InlineData("\"tool_choice\":{\"type\":\"function\"}")]
+    public void Read_AlternativeShapesOfStopAndToolChoice_AreAccepted(string member)
+    {
+        var peek = Peek(Chat(member));
+
+        peek.Error.Should().BeNull();
+    }
+
+    [Fact]
+    public void Read_DecimalMaxTokens_ReturnsInvalidParameterType()
+    {
+        // max_tokens is checked as "an integer", but any JSON number passes: 1.5 reaches the upstream.
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_tokens":1.5}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be("max_tokens");
+    }
+
+    [Fact]
+    public void Read_EscapedKnownParameterName_ParamIsTheUnescapedName()
+    {
+        // "temp\u0065rature" is the property "temperature": it is recognised, so the error must name it as such.
+        var peek = Peek("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temp\u0065rature":"hot"}""");
+
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be("temperature");
+    }
+}
