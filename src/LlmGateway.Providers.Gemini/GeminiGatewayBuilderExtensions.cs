@@ -1,4 +1,5 @@
 using LlmGateway.Gemini.Internal;
+using LlmGateway.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -7,22 +8,29 @@ namespace LlmGateway;
 /// <summary>Adds the Gemini provider type to the gateway.</summary>
 public static class GeminiGatewayBuilderExtensions
 {
+    /// <summary>The name of the <see cref="HttpClient"/> the Gemini provider uses.</summary>
+    public const string HttpClientName = "LlmGateway.Gemini";
+
     /// <summary>
-    /// Registers the <c>Gemini</c> provider type, so <c>LlmGateway:Providers:&lt;name&gt;:Type = Gemini</c> instances
-    /// and the default <c>gemini</c> instance are accepted.
+    /// Registers the <c>Gemini</c> provider type: Gemini models (the Gemini API v1beta over REST) behind the OpenAI
+    /// surface, translated both ways: chat (streaming, tools with thought signatures, structured output, images, audio
+    /// and documents), embeddings, speech and the model list.
     /// </summary>
     /// <param name="builder">The gateway builder.</param>
     /// <returns>The builder.</returns>
-    /// <remarks>
-    /// This version registers the type and validates its configuration; it does not translate requests yet, so a
-    /// Gemini model is answered with 400 <c>unsupported_operation</c>. The translation to and from the Gemini API is
-    /// the next piece of work (see the README).
-    /// </remarks>
+    /// <remarks>Upstream calls use the same resilience settings as the OpenAI provider (see <c>AddOpenAI</c>).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     public static ILlmGatewayBuilder AddGemini(this ILlmGatewayBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, GeminiProviderFactory>());
+        var services = builder.Services;
+        if (services.Any(static d => d.ServiceType == typeof(ILlmProviderFactory) && d.ImplementationType == typeof(GeminiProviderFactory)))
+        {
+            return builder;
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, GeminiProviderFactory>());
+        UpstreamHttpClient.Add(services, HttpClientName);
         return builder;
     }
 }

@@ -112,14 +112,13 @@ public sealed class StreamingTimingTests
     [Fact]
     public async Task SilentUpstreamStreamTimesOutWithAnErrorEvent()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var firstChunkSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var time = new ArmingTimeProvider();
+        var idle = TimeSpan.FromSeconds(30);
         await using var upstream = await StubUpstream.StartAsync(async context =>
         {
             context.Response.ContentType = "text/event-stream";
             await context.Response.WriteAsync($"data: {Sse.Chunk("c1", "first")}\n\n");
             await context.Response.Body.FlushAsync();
-            firstChunkSent.SetResult();
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
         });
         using var host = new GatewayHost(
@@ -133,9 +132,12 @@ public sealed class StreamingTimingTests
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be(Sse.Chunk("c1", "first"));
-        await firstChunkSent.Task.WaitAsync(s_guard);
 
-        time.Advance(TimeSpan.FromSeconds(31));
+        // The idle timer is armed once while waiting for the first event and again while waiting for the second:
+        // only then is the gateway waiting on a silent upstream.
+        await time.WaitForArmedAsync(idle).WaitAsync(s_guard);
+        await time.WaitForArmedAsync(idle).WaitAsync(s_guard);
+        time.Fake.Advance(idle + TimeSpan.FromSeconds(1));
 
         var last = await Sse.ReadEventAsync(reader).WaitAsync(s_guard);
         using var error = JsonDocument.Parse(last!);

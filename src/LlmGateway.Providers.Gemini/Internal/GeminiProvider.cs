@@ -1,21 +1,333 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using LlmGateway.Internal;
+using Microsoft.Extensions.Logging;
+
 namespace LlmGateway.Gemini.Internal;
 
-/// <summary>A Gemini instance. Translation is not implemented yet: it declares no capabilities, so the pipeline
-/// answers requests for its models with 400 <c>unsupported_operation</c>.</summary>
-internal sealed class GeminiProvider(string name) : ILlmProvider
+/// <summary>
+/// A Gemini API (v1beta, REST) instance behind the OpenAI surface: chat (streaming and not), embeddings, speech and the
+/// model list, translated both ways. The key travels in the <c>x-goog-api-key</c> header, never in the URL, since URLs
+/// end up in logs.
+/// </summary>
+internal sealed class GeminiProvider : ILlmProvider
 {
-    public string Name { get; } = name;
+    private static readonly System.Net.Http.Headers.MediaTypeHeaderValue s_json = new("application/json");
+
+    private readonly ProviderOptions _options;
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly string _baseUrl;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeSpan _streamIdleTimeout;
+    private readonly GatewayError? _notConfigured;
+
+    public GeminiProvider(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions, IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILogger logger)
+    {
+        Name = name;
+        _options = options;
+        _httpClientFactory = httpClientFactory;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _baseUrl = (options.BaseUrl ?? GeminiProviderFactory.DefaultBaseUrl).TrimEnd('/');
+        _requestTimeout = gatewayOptions.RequestTimeout;
+        _streamIdleTimeout = gatewayOptions.StreamIdleTimeout;
+        if (string.IsNullOrEmpty(options.ApiKey))
+        {
+            var env = string.Equals(name, ProviderTypes.Gemini, StringComparison.OrdinalIgnoreCase) ? " or the GEMINI_API_KEY environment variable" : string.Empty;
+            _notConfigured = new GatewayError(GatewayErrorKind.ProviderNotConfigured, $"The provider '{name}' has no API key. Set LlmGateway:Providers:{name}:ApiKey{env}.");
+        }
+    }
+
+    public string Name { get; }
 
     public string Type => ProviderTypes.Gemini;
 
-    public ProviderCapabilities Capabilities => ProviderCapabilities.None;
+    public ProviderCapabilities Capabilities =>
+        ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings
+        | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech;
 
-    public ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(GatewayResponse.FromError(new GatewayError(
-            GatewayErrorKind.UnsupportedOperation,
-            $"The provider '{Name}' (Gemini) does not translate requests in this version.",
-            "model")));
+    public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_notConfigured is { } notConfigured)
+        {
+            return GatewayResponse.FromError(notConfigured);
+        }
 
-    public ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(ModelListResult.Success([]));
+        return request.Operation switch
+        {
+            GatewayOperation.ChatCompletions => await ChatAsync(request, cancellationToken),
+            GatewayOperation.Embeddings => await EmbedAsync(request, cancellationToken),
+            GatewayOperation.AudioSpeech => await SpeakAsync(request, cancellationToken),
+            _ => GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UnsupportedOperation, $"{request.Operation} is not supported for Gemini models.")),
+        };
+    }
+
+    public async ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_notConfigured is not null)
+        {
+            return ModelListResult.Success(GeminiModels.BuiltIn);
+        }
+
+        var models = new List<ModelInfo>();
+        string? pageToken = null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            for (var page = 0; page < 10; page++)
+            {
+                var uri = $"{_baseUrl}/models?pageSize=1000{(pageToken is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(pageToken))}";
+                using var message = new HttpRequestMessage(HttpMethod.Get, uri);
+                message.Headers.TryAddWithoutValidation("x-goog-api-key", _options.ApiKey);
+                using var response = await Client().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    _logger.ModelListFailed(Name, (int)response.StatusCode);
+                    return ModelListResult.Success(GeminiModels.BuiltIn);
+                }
+
+                await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
+                using var document = await JsonDocument.ParseAsync(stream, cancellationToken: linked.Token);
+                models.AddRange(GeminiModels.Parse(document.RootElement));
+                pageToken = document.RootElement.TryGetProperty("nextPageToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+                if (string.IsNullOrEmpty(pageToken))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException or JsonException)
+        {
+            _logger.ModelListUnreachable(Name, ex);
+            return ModelListResult.Success(GeminiModels.BuiltIn);
+        }
+
+        return ModelListResult.Success(models);
+    }
+
+    private async ValueTask<GatewayResponse> ChatAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var translated = ChatRequestTranslator.Translate(request.Body, request.Model);
+        if (translated.Error is { } error)
+        {
+            return GatewayResponse.FromError(error);
+        }
+
+        var uri = request.Stream
+            ? $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:streamGenerateContent?alt=sse"
+            : $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:generateContent";
+        return await UpstreamCall.RunAsync(
+            Name,
+            _requestTimeout,
+            _timeProvider,
+            _logger,
+            (Provider: this, Request: request, Translated: translated, Uri: uri),
+            static async (state, token, streamToken) =>
+            {
+                var self = state.Provider;
+                var response = await self.PostAsync(state.Uri, state.Translated.Body, token);
+                try
+                {
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        return await self.ErrorAsync(response, token);
+                    }
+
+                    if (state.Request.Stream)
+                    {
+                        var translator = new StreamTranslator(state.Request.Model, state.Translated.IncludeUsage, state.Translated.ParallelToolCalls, self._timeProvider);
+                        var events = self.ReadStreamAsync(response, translator, streamToken);
+                        response = null; // the stream owns it now
+                        return GatewayResponse.FromEvents(events);
+                    }
+
+                    using var document = await ReadJsonAsync(response, token);
+                    if (document is null)
+                    {
+                        return UpstreamCall.Invalid(self._logger, self.Name, "its body is not JSON.");
+                    }
+
+                    var body = ChatResponseTranslator.Translate(document.RootElement, state.Request.Model, state.Translated.ParallelToolCalls, self._timeProvider, out var failure);
+                    return failure is null ? GatewayResponse.FromBody(body) : GatewayResponse.FromError(failure);
+                }
+                finally
+                {
+                    response?.Dispose();
+                }
+            },
+            cancellationToken);
+    }
+
+    private async ValueTask<GatewayResponse> EmbedAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var translated = EmbeddingTranslator.Translate(request.Body, request.Model);
+        if (translated.Error is { } error)
+        {
+            return GatewayResponse.FromError(error);
+        }
+
+        var uri = $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:{(translated.Batch ? "batchEmbedContents" : "embedContent")}";
+        return await UpstreamCall.RunAsync(
+            Name,
+            _requestTimeout,
+            _timeProvider,
+            _logger,
+            (Provider: this, Request: request, Translated: translated, Uri: uri),
+            static async (state, token, _) =>
+            {
+                var self = state.Provider;
+                using var response = await self.PostAsync(state.Uri, state.Translated.Body, token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return await self.ErrorAsync(response, token);
+                }
+
+                using var document = await ReadJsonAsync(response, token);
+                var body = document is null ? null : EmbeddingTranslator.TranslateResponse(document.RootElement, state.Request.Model, state.Translated.Base64);
+                return body is null ? UpstreamCall.Invalid(self._logger, self.Name, "it answered no embeddings.") : GatewayResponse.FromBody(body);
+            },
+            cancellationToken);
+    }
+
+    private async ValueTask<GatewayResponse> SpeakAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var translated = SpeechTranslator.Translate(request.Body);
+        if (translated.Error is { } error)
+        {
+            return GatewayResponse.FromError(error);
+        }
+
+        var uri = $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:generateContent";
+        return await UpstreamCall.RunAsync(
+            Name,
+            _requestTimeout,
+            _timeProvider,
+            _logger,
+            (Provider: this, Translated: translated, Uri: uri),
+            static async (state, token, _) =>
+            {
+                var self = state.Provider;
+                using var response = await self.PostAsync(state.Uri, state.Translated.Body, token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return await self.ErrorAsync(response, token);
+                }
+
+                using var document = await ReadJsonAsync(response, token);
+                if (document is not null && ChatResponseTranslator.Blocked(document.RootElement) is { } blocked)
+                {
+                    return GatewayResponse.FromError(blocked);
+                }
+
+                return document is not null && SpeechTranslator.TranslateResponse(document.RootElement, state.Translated.Format) is { } audio
+                    ? GatewayResponse.FromBody(audio.Audio, 200, audio.ContentType)
+                    : UpstreamCall.Invalid(self._logger, self.Name, "it answered no audio.");
+            },
+            cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadStreamAsync(HttpResponseMessage response, StreamTranslator translator, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (response)
+        {
+            Stream body;
+            try
+            {
+                body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
+            }
+
+            var chunks = new List<byte[]>(4);
+            await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))
+            {
+                chunks.Clear();
+                Translate(translator, data, chunks);
+                foreach (var chunk in chunks)
+                {
+                    yield return chunk;
+                }
+            }
+
+            chunks.Clear();
+            translator.Complete(chunks);
+            foreach (var chunk in chunks)
+            {
+                yield return chunk;
+            }
+        }
+    }
+
+    private static void Translate(StreamTranslator translator, ReadOnlyMemory<byte> data, List<byte[]> chunks)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(data);
+        }
+        catch (JsonException ex)
+        {
+            throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "Gemini sent an event that is not JSON."), ex);
+        }
+
+        using (document)
+        {
+            translator.Translate(document.RootElement, chunks);
+        }
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, CancellationToken cancellationToken)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.ContentType = s_json;
+        message.Headers.TryAddWithoutValidation("x-goog-api-key", _options.ApiKey);
+        return SendOwnedAsync(message, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendOwnedAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        using (message)
+        {
+            return await Client().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+    }
+
+    private async Task<GatewayResponse> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        _logger.UpstreamStatus(Name, (int)response.StatusCode);
+        var body = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
+        return GatewayResponse.FromError(GeminiErrors.FromResponse(Name, (int)response.StatusCode, body, response.Headers.RetryAfter));
+    }
+
+    private static async Task<JsonDocument?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private HttpClient Client() => _httpClientFactory.CreateClient(GeminiGatewayBuilderExtensions.HttpClientName);
 }

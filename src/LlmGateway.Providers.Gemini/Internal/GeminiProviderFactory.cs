@@ -1,8 +1,9 @@
 using LlmGateway.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Gemini.Internal;
 
-internal sealed class GeminiProviderFactory : ILlmProviderFactory
+internal sealed class GeminiProviderFactory(IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILoggerFactory loggerFactory) : ILlmProviderFactory
 {
     internal const string DefaultBaseUrl = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -14,7 +15,13 @@ internal sealed class GeminiProviderFactory : ILlmProviderFactory
         {
             yield return error;
         }
+
+        if (options.Organization is not null || options.Project is not null)
+        {
+            yield return $"LlmGateway:Providers:{name}: Organization and Project are OpenAI settings; a Gemini instance has none.";
+        }
     }
 
-    public ILlmProvider Create(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions) => new GeminiProvider(name);
+    public ILlmProvider Create(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions) =>
+        new GeminiProvider(name, options, gatewayOptions, httpClientFactory, timeProvider, loggerFactory.CreateLogger<GeminiProvider>());
 }

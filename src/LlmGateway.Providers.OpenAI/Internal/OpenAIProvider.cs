@@ -86,6 +86,18 @@ internal sealed class OpenAIProvider : ILlmProvider
             _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
         };
 
+        return await UpstreamCall.RunAsync(
+            Name,
+            _requestTimeout,
+            _timeProvider,
+            _logger,
+            (Provider: this, Request: request, Uri: uri),
+            static (state, token, streamToken) => state.Provider.SendCoreAsync(state.Request, state.Uri, token, streamToken),
+            cancellationToken);
+    }
+
+    private async Task<GatewayResponse> SendCoreAsync(ProviderRequest request, Uri uri, CancellationToken cancellationToken, CancellationToken streamToken)
+    {
         using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(request.Body) };
         message.Content.Headers.ContentType = s_json;
         ApplyHeaders(message, request.RequestId);
@@ -94,19 +106,15 @@ internal sealed class OpenAIProvider : ILlmProvider
             message.Headers.Accept.Add(s_eventStream);
         }
 
-        using var timeout = new CancellationTokenSource(_requestTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        HttpResponseMessage? response = null;
+        var response = await _httpClientFactory.CreateClient(OpenAIGatewayBuilderExtensions.HttpClientName)
+            .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         try
         {
-            response = await _httpClientFactory.CreateClient(OpenAIGatewayBuilderExtensions.HttpClientName)
-                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
-            var upstreamRequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
-
+            var upstreamRequestId = UpstreamCall.RequestId(response);
             if (!response.IsSuccessStatusCode)
             {
                 _logger.UpstreamStatus(Name, (int)response.StatusCode);
-                var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);
+                var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
                 return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, response.Headers.RetryAfter))
                     .WithUpstreamRequestId(upstreamRequestId);
             }
@@ -115,15 +123,15 @@ internal sealed class OpenAIProvider : ILlmProvider
             {
                 if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
                 {
-                    return Invalid($"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
+                    return UpstreamCall.Invalid(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
                 }
 
-                var events = ReadEventsAsync(response, cancellationToken);
+                var events = ReadEventsAsync(response, streamToken);
                 response = null; // the stream owns it now
                 return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
             }
 
-            var body = await response.Content.ReadAsByteArrayAsync(linked.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (request.Operation == GatewayOperation.AudioSpeech)
             {
                 // Audio: the bytes and their media type as the upstream sent them.
@@ -133,25 +141,7 @@ internal sealed class OpenAIProvider : ILlmProvider
 
             return JsonValidation.IsJsonObject(body)
                 ? GatewayResponse.FromBody(body, (int)response.StatusCode).WithUpstreamRequestId(upstreamRequestId)
-                : Invalid("its body is not a JSON object.");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            _logger.UpstreamTimedOut(Name, _requestTimeout);
-            return GatewayResponse.FromError(new GatewayError(
-                GatewayErrorKind.UpstreamTimeout,
-                $"The upstream of provider '{Name}' did not answer within {_requestTimeout} (LlmGateway:RequestTimeout)."));
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            _logger.UpstreamUnreachable(Name, ex);
-            return GatewayResponse.FromError(new GatewayError(
-                GatewayErrorKind.UpstreamUnreachable,
-                $"The upstream of provider '{Name}' could not be reached or dropped the connection."));
+                : UpstreamCall.Invalid(_logger, Name, "its body is not a JSON object.");
         }
         finally
         {
@@ -260,13 +250,5 @@ internal sealed class OpenAIProvider : ILlmProvider
         {
             headers.TryAddWithoutValidation("X-Client-Request-Id", requestId);
         }
-    }
-
-    private GatewayResponse Invalid(string reason)
-    {
-        _logger.UpstreamInvalid(Name, reason);
-        return GatewayResponse.FromError(new GatewayError(
-            GatewayErrorKind.UpstreamInvalidResponse,
-            $"The upstream of provider '{Name}' answered an invalid response: {reason}"));
     }
 }

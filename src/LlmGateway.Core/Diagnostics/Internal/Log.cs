@@ -25,4 +25,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Unexpected failure in a stream from provider {Provider}.")]
     public static partial void StreamCrashed(this ILogger logger, string? provider, Exception exception);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream answered {Status}.")]
+    public static partial void UpstreamStatus(this ILogger logger, string provider, int status);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream unreachable.")]
+    public static partial void UpstreamUnreachable(this ILogger logger, string provider, Exception exception);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream timed out after {Timeout}.")]
+    public static partial void UpstreamTimedOut(this ILogger logger, string provider, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream answered an invalid response: {Reason}")]
+    public static partial void UpstreamInvalid(this ILogger logger, string provider, string reason);
 }

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.Internal;
+
+/// <summary>
+/// The boundary around one upstream call, shared by the providers: it bounds the call by
+/// <see cref="LlmGatewayOptions.RequestTimeout"/> and classifies what escapes it (a timeout → 504, an unreachable or
+/// dropping upstream → 502); a cancellation by the caller propagates.
+/// </summary>
+internal static class UpstreamCall
+{
+    /// <param name="provider">The instance name, for messages and logs.</param>
+    /// <param name="timeout">The time the whole call may take.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The provider's logger.</param>
+    /// <param name="state">State for <paramref name="call"/>, so it can be a static lambda.</param>
+    /// <param name="call">The call. It gets the timeout-bound token for sending and reading a body, and the caller's
+    /// own token for a stream it returns (a stream is bounded by the idle timeout instead).</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    public static async ValueTask<GatewayResponse> RunAsync<TState>(
+        string provider,
+        TimeSpan timeout,
+        TimeProvider timeProvider,
+        ILogger logger,
+        TState state,
+        Func<TState, CancellationToken, CancellationToken, Task<GatewayResponse>> call,
+        CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return await call(state, linked.Token, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested)
+        {
+            logger.UpstreamTimedOut(provider, timeout);
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.UpstreamTimeout,
+                $"The upstream of provider '{provider}' did not answer within {timeout} (LlmGateway:RequestTimeout)."));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            logger.UpstreamUnreachable(provider, ex);
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.UpstreamUnreachable,
+                $"The upstream of provider '{provider}' could not be reached or dropped the connection."));
+        }
+    }
+
+    /// <summary>The upstream's <c>x-request-id</c>, if it sent one.</summary>
+    public static string? RequestId(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+
+    public static GatewayResponse Invalid(ILogger logger, string provider, string reason)
+    {
+        logger.UpstreamInvalid(provider, reason);
+        return GatewayResponse.FromError(new GatewayError(
+            GatewayErrorKind.UpstreamInvalidResponse,
+            $"The upstream of provider '{provider}' answered an invalid response: {reason}"));
+    }
+}
