@@ -30,6 +30,7 @@ public static class GeminiGatewayBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, GeminiProviderFactory>());
+        services.TryAddSingleton(static sp => new GeminiContextCaches(sp.GetRequiredService<RouteTableProvider>()));
         UpstreamHttpClient.Add(services, HttpClientName);
         return builder;
     }
