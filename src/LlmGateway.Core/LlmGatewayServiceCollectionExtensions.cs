@@ -12,7 +12,8 @@ public static class LlmGatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the gateway with its options bound from <paramref name="configuration"/> (normally the
-    /// <c>LlmGateway</c> section), validated at start-up and reloaded when the configuration changes.
+    /// <c>LlmGateway</c> section), validated at start-up (unknown keys included) and reloaded when the configuration
+    /// changes.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The <c>LlmGateway</c> configuration section.</param>
@@ -22,7 +23,11 @@ public static class LlmGatewayServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<LlmGatewayOptions>().Bind(configuration, static o => o.ErrorOnUnknownConfiguration = true);
+        services.AddOptions<LlmGatewayOptions>().Bind(configuration);
+
+        // Unknown keys are reported by a validator, with the other errors and each with its path, rather than by the
+        // binder's ErrorOnUnknownConfiguration, which stops at the first and does not name it.
+        services.AddSingleton<IValidateOptions<LlmGatewayOptions>>(new UnknownKeysValidator(configuration));
         return AddCore(services);
     }
 

@@ -1,21 +1,24 @@
 using LlmGateway.AspNetCore.Tests.Infrastructure;
+using LlmGateway.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LlmGateway.AspNetCore.Tests;
 
 /// <summary>
-/// Hosts that must fail to start. They run alone: WebApplicationFactory intercepts the host being built through a
-/// process-wide listener, and a host that throws while another test's host starts can be mixed up with it.
+/// Hosts that must refuse to start. They are built here the way the thin host's Program.cs builds itself, rather than
+/// through WebApplicationFactory, whose deferred host can report a failed start as an ObjectDisposedException.
 /// </summary>
-[Collection(nameof(StartupTests))]
-[CollectionDefinition(nameof(StartupTests), DisableParallelization = true)]
 public sealed class StartupTests
 {
-    private const string Upstream = "http://127.0.0.1:9/v1";
-
     [Fact]
-    public void BadConfigurationStopsTheStartWithEveryErrorNamingItsKey()
+    public async Task BadConfigurationStopsTheStartWithEveryErrorNamingItsKey()
     {
-        using var host = new GatewayHost(Upstream, new Dictionary<string, string?>
+        await using var app = Build(new Dictionary<string, string?>
         {
             ["LlmGateway:Providers:azure:Type"] = "Azure",
             ["LlmGateway:Providers:local:Type"] = "OpenAI",
@@ -23,25 +26,62 @@ public sealed class StartupTests
             ["LlmGateway:RequestTimeout"] = "-00:00:01",
         });
 
-        var start = () => host.CreateClient();
+        var start = () => app.StartAsync();
 
-        var failure = start.Should().Throw<Exception>().Which;
-        var message = failure.ToString();
-        message.Should().Contain("LlmGateway:Providers:azure:Type");
-        message.Should().Contain("LlmGateway:Providers:local:BaseUrl");
-        message.Should().Contain("LlmGateway:RequestTimeout");
+        var failure = (await start.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Failures.Should().HaveCount(3);
+        failure.Message.Should().Contain("LlmGateway:Providers:azure:Type")
+            .And.Contain("LlmGateway:Providers:local:BaseUrl")
+            .And.Contain("LlmGateway:RequestTimeout");
     }
 
     [Fact]
-    public void UnknownConfigurationKeyStopsTheStart()
+    public async Task UnknownConfigurationKeyStopsTheStart()
     {
-        using var host = new GatewayHost(Upstream, new Dictionary<string, string?>
+        await using var app = Build(new Dictionary<string, string?>
         {
             ["LlmGateway:Providers:openai:ApiKeyy"] = "typo",
+            ["LlmGateway:Timeout"] = "00:01:00",
         });
 
-        var start = () => host.CreateClient();
+        var start = () => app.StartAsync();
 
-        start.Should().Throw<Exception>().Which.ToString().Should().Contain("ApiKeyy");
+        var failure = (await start.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Failures.Should().HaveCount(2);
+        failure.Message.Should().Contain("LlmGateway:Providers:openai:ApiKeyy").And.Contain("LlmGateway:Timeout");
+    }
+
+    [Fact]
+    public async Task GoodConfigurationStarts()
+    {
+        await using var app = Build(new Dictionary<string, string?> { ["LlmGateway:Providers:openai:ApiKey"] = "k" });
+
+        await app.StartAsync();
+
+        await app.StopAsync();
+    }
+
+    private static WebApplication Build(Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IEnvironmentVariables>(new NoEnvironment());
+        builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName)).AddOpenAI().AddGemini();
+        WebApplication app;
+        lock (HostBuildGate.Gate)
+        {
+            app = builder.Build();
+        }
+
+        app.MapLlmGateway();
+        return app;
+    }
+
+    private sealed class NoEnvironment : IEnvironmentVariables
+    {
+        public string? Get(string name) => null;
     }
 }

@@ -101,9 +101,8 @@ public class LlmGatewayServiceCollectionExtensionsTests
 
         var act = () => CurrentOptions(services);
 
-        // For a key inside a provider, the binder names the property in an inner exception.
-        var exception = act.Should().Throw<InvalidOperationException>().Which;
-        MessageChain(exception).Should().Contain($"'{unknownName}'");
+        var exception = act.Should().Throw<OptionsValidationException>().Which;
+        exception.Failures.Should().ContainSingle().Which.Should().Contain(key).And.Contain(unknownName);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace LlmGateway.AspNetCore.Tests.Infrastructure;
 
@@ -42,6 +43,15 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         return new Uri(addresses.First());
+    }
+
+    /// <remarks>Built under <see cref="HostBuildGate"/>; see there why.</remarks>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        lock (HostBuildGate.Gate)
+        {
+            return base.CreateHost(builder);
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -27,7 +27,12 @@ internal sealed class StubUpstream : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        var app = builder.Build();
+        WebApplication app;
+        lock (HostBuildGate.Gate)
+        {
+            app = builder.Build();
+        }
+
         app.Run(handler);
         await app.StartAsync();
         return new StubUpstream(app, app.Urls.First() + "/v1");
