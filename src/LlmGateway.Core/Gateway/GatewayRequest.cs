@@ -20,4 +20,7 @@ public sealed class GatewayRequest
 
     /// <summary>Gets the request id, passed upstream where the provider has a header for it.</summary>
     public string? RequestId { get; init; }
+
+    /// <summary>Gets the body's media type as the client sent it (with its multipart boundary); null means JSON.</summary>
+    public string? ContentType { get; init; }
 }

@@ -11,4 +11,10 @@ public enum GatewayOperation
 
     /// <summary><c>POST /v1/audio/speech</c>: text in, audio bytes out.</summary>
     AudioSpeech,
+
+    /// <summary><c>POST /v1/audio/transcriptions</c>: a multipart/form-data upload.</summary>
+    AudioTranscriptions,
+
+    /// <summary><c>POST /v1/audio/translations</c>: a multipart/form-data upload.</summary>
+    AudioTranslations,
 }

@@ -21,4 +21,10 @@ public enum ProviderCapabilities
 
     /// <summary>Text to speech (<c>/v1/audio/speech</c>).</summary>
     AudioSpeech = 16,
+
+    /// <summary>Speech to text (<c>/v1/audio/transcriptions</c>).</summary>
+    AudioTranscriptions = 32,
+
+    /// <summary>Speech to English text (<c>/v1/audio/translations</c>).</summary>
+    AudioTranslations = 64,
 }

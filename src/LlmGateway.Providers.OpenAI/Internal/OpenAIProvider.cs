@@ -23,6 +23,8 @@ internal sealed class OpenAIProvider : ILlmProvider
     private readonly Uri _chatCompletions;
     private readonly Uri _embeddings;
     private readonly Uri _speech;
+    private readonly Uri _transcriptions;
+    private readonly Uri _translations;
     private readonly Uri _models;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeSpan _streamIdleTimeout;
@@ -49,6 +51,8 @@ internal sealed class OpenAIProvider : ILlmProvider
         _chatCompletions = new Uri(baseUri, "chat/completions");
         _embeddings = new Uri(baseUri, "embeddings");
         _speech = new Uri(baseUri, "audio/speech");
+        _transcriptions = new Uri(baseUri, "audio/transcriptions");
+        _translations = new Uri(baseUri, "audio/translations");
         _models = new Uri(baseUri, "models");
 
         // OpenAI's own API needs a key; a local OpenAI-compatible server (Ollama, vLLM) usually does not, so for
@@ -68,7 +72,8 @@ internal sealed class OpenAIProvider : ILlmProvider
 
     public ProviderCapabilities Capabilities =>
         ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings
-        | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech;
+        | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech | ProviderCapabilities.AudioTranscriptions
+        | ProviderCapabilities.AudioTranslations;
 
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
@@ -83,6 +88,8 @@ internal sealed class OpenAIProvider : ILlmProvider
             GatewayOperation.ChatCompletions => _chatCompletions,
             GatewayOperation.Embeddings => _embeddings,
             GatewayOperation.AudioSpeech => _speech,
+            GatewayOperation.AudioTranscriptions => _transcriptions,
+            GatewayOperation.AudioTranslations => _translations,
             _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
         };
 
@@ -99,7 +106,15 @@ internal sealed class OpenAIProvider : ILlmProvider
     private async Task<GatewayResponse> SendCoreAsync(ProviderRequest request, Uri uri, CancellationToken cancellationToken, CancellationToken streamToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(request.Body) };
-        message.Content.Headers.ContentType = s_json;
+        if (request.ContentType is null)
+        {
+            message.Content.Headers.ContentType = s_json;
+        }
+        else
+        {
+            // A multipart body goes with its own boundary, unchanged.
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType);
+        }
         ApplyHeaders(message, request.RequestId);
         if (request.Stream)
         {
@@ -119,22 +134,31 @@ internal sealed class OpenAIProvider : ILlmProvider
                     .WithUpstreamRequestId(upstreamRequestId);
             }
 
-            if (request.Stream)
+            if (request.Stream && request.Operation == GatewayOperation.ChatCompletions)
             {
                 if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
                 {
                     return UpstreamCall.Invalid(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
                 }
 
-                var events = ReadEventsAsync(response, streamToken);
+                var events = ReadEventsAsync(response, openAIFraming: true, streamToken);
                 response = null; // the stream owns it now
                 return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
             }
 
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (request.Operation == GatewayOperation.AudioSpeech)
+            if (request.Stream && response.Content.Headers.ContentType?.MediaType is "text/event-stream")
             {
-                // Audio: the bytes and their media type as the upstream sent them.
+                // A streamed transcription: its events end with transcript.text.done, not [DONE].
+                var events = ReadEventsAsync(response, openAIFraming: false, streamToken);
+                response = null;
+                return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
+            }
+
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            if (request.Operation is GatewayOperation.AudioSpeech or GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations)
+            {
+                // Audio, or a transcript in the format asked (json, text, srt, vtt): the bytes and their media type
+                // as the upstream sent them.
                 return GatewayResponse.FromBody(body, (int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream")
                     .WithUpstreamRequestId(upstreamRequestId);
             }
@@ -206,7 +230,7 @@ internal sealed class OpenAIProvider : ILlmProvider
         return models;
     }
 
-    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadEventsAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadEventsAsync(HttpResponseMessage response, bool openAIFraming, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
@@ -220,7 +244,7 @@ internal sealed class OpenAIProvider : ILlmProvider
                 throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
             }
 
-            await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, cancellationToken))
+            await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming, cancellationToken))
             {
                 yield return data;
             }

@@ -12,7 +12,7 @@ internal static class FallbackEndpoint
     {
         var allowed = path switch
         {
-            "chat/completions" or "embeddings" or "audio/speech" => "POST",
+            "chat/completions" or "embeddings" or "audio/speech" or "audio/transcriptions" or "audio/translations" => "POST",
             "models" => "GET",
             _ when path is not null && path.StartsWith("models/", StringComparison.Ordinal) => "GET",
             _ => null,

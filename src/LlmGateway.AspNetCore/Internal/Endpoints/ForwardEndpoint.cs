@@ -31,7 +31,14 @@ internal static class ForwardEndpoint
             }
 
             var gateway = services.GetRequiredService<ILlmGateway>();
-            var response = await gateway.SendAsync(new GatewayRequest(operation, body) { RequestId = RequestIds.Get(context) }, context.RequestAborted);
+            var request = new GatewayRequest(operation, body)
+            {
+                RequestId = RequestIds.Get(context),
+                // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded); uploads
+                // keep their multipart content type and boundary.
+                ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,
+            };
+            var response = await gateway.SendAsync(request, context.RequestAborted);
             await using (response)
             {
                 await WriteAsync(context, response, logger);

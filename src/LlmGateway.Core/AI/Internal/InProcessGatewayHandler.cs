@@ -27,6 +27,14 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
         {
             operation = GatewayOperation.AudioSpeech;
         }
+        else if (path.EndsWith("/audio/transcriptions", StringComparison.Ordinal))
+        {
+            operation = GatewayOperation.AudioTranscriptions;
+        }
+        else if (path.EndsWith("/audio/translations", StringComparison.Ordinal))
+        {
+            operation = GatewayOperation.AudioTranslations;
+        }
         else
         {
             var notFound = new GatewayError(GatewayErrorKind.NotFound, $"Invalid URL ({request.Method} {path}).");
@@ -34,7 +42,7 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
         }
 
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-        var response = await gateway.SendAsync(new GatewayRequest(operation, body), cancellationToken);
+        var response = await gateway.SendAsync(new GatewayRequest(operation, body) { ContentType = request.Content?.Headers.ContentType?.ToString() }, cancellationToken);
         if (response.Error is { } error)
         {
             return Json(error.StatusCode, ErrorEnvelope.ToBytes(error));

@@ -19,7 +19,9 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             return GatewayResponse.FromError(TooLarge(table.Options.MaxRequestBodySize));
         }
 
-        var peek = RequestPeek.Read(request.Body.Span, request.Operation);
+        var peek = request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations
+            ? MultipartPeek.Read(request.Body.Span, request.ContentType)
+            : RequestPeek.Read(request.Body.Span, request.Operation);
         if (peek.Error is { } invalid)
         {
             return GatewayResponse.FromError(invalid);
@@ -40,6 +42,8 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             GatewayOperation.ChatCompletions => peek.Stream ? ProviderCapabilities.StreamingChatCompletions : ProviderCapabilities.ChatCompletions,
             GatewayOperation.Embeddings => ProviderCapabilities.Embeddings,
             GatewayOperation.AudioSpeech => ProviderCapabilities.AudioSpeech,
+            GatewayOperation.AudioTranscriptions => ProviderCapabilities.AudioTranscriptions,
+            GatewayOperation.AudioTranslations => ProviderCapabilities.AudioTranslations,
             _ => ProviderCapabilities.None,
         };
         if (needed == ProviderCapabilities.None || (provider.Capabilities & needed) != needed)
@@ -52,10 +56,14 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
                 provider);
         }
 
-        var body = resolved.UpstreamModel == peek.Model
-            ? request.Body
+        var body = resolved.UpstreamModel == peek.Model ? request.Body
+            : peek.IsMultipart ? ModelRewriter.RewriteRaw(request.Body.Span, peek.ModelStart, peek.ModelLength, resolved.UpstreamModel)
             : ModelRewriter.Rewrite(request.Body.Span, peek.ModelStart, peek.ModelLength, resolved.UpstreamModel);
-        var providerRequest = new ProviderRequest(request.Operation, body, resolved.UpstreamModel, peek.Stream) { RequestId = request.RequestId };
+        var providerRequest = new ProviderRequest(request.Operation, body, resolved.UpstreamModel, peek.Stream)
+        {
+            RequestId = request.RequestId,
+            ContentType = request.ContentType,
+        };
 
         GatewayResponse response;
         try
@@ -135,6 +143,8 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
         ProviderCapabilities.ChatCompletions => "chat completions",
         ProviderCapabilities.Embeddings => "embeddings",
         ProviderCapabilities.AudioSpeech => "speech",
+        ProviderCapabilities.AudioTranscriptions => "audio transcription",
+        ProviderCapabilities.AudioTranslations => "audio translation",
         _ => operation.ToString(),
     };
 }

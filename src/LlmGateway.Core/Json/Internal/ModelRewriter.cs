@@ -9,6 +9,17 @@ namespace LlmGateway.Internal;
 /// </summary>
 internal static class ModelRewriter
 {
+    /// <summary>Replaces the raw text of a multipart field (no quotes, no escaping).</summary>
+    public static byte[] RewriteRaw(ReadOnlySpan<byte> body, int start, int length, string newValue)
+    {
+        var value = System.Text.Encoding.UTF8.GetBytes(newValue);
+        var result = new byte[body.Length - length + value.Length];
+        body[..start].CopyTo(result);
+        value.CopyTo(result.AsSpan(start));
+        body[(start + length)..].CopyTo(result.AsSpan(start + value.Length));
+        return result;
+    }
+
     public static byte[] Rewrite(ReadOnlySpan<byte> body, int modelStart, int modelLength, string newModel)
     {
         var encoded = JsonEncodedText.Encode(newModel, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;

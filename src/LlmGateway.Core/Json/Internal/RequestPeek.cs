@@ -17,13 +17,14 @@ internal readonly struct RequestPeek
         Model = string.Empty;
     }
 
-    private RequestPeek(string model, int modelStart, int modelLength, bool stream, bool includeUsage)
+    private RequestPeek(string model, int modelStart, int modelLength, bool stream, bool includeUsage, bool isMultipart = false)
     {
         Model = model;
         ModelStart = modelStart;
         ModelLength = modelLength;
         Stream = stream;
         IncludeUsage = includeUsage;
+        IsMultipart = isMultipart;
     }
 
     public GatewayError? Error { get; }
@@ -39,6 +40,14 @@ internal readonly struct RequestPeek
     public bool Stream { get; }
 
     public bool IncludeUsage { get; }
+
+    /// <summary>Gets a value indicating whether the body is multipart: the model's value is raw text, not a JSON string.</summary>
+    public bool IsMultipart { get; }
+
+    public static RequestPeek Failed(GatewayError error) => new(error);
+
+    public static RequestPeek Multipart(string model, int modelStart, int modelLength, bool stream) =>
+        new(model, modelStart, modelLength, stream, includeUsage: false, isMultipart: true);
 
     public static RequestPeek Read(ReadOnlySpan<byte> body, GatewayOperation operation)
     {
