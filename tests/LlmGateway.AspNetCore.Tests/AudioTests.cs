@@ -1,8 +1,8 @@
+using System.ClientModel;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
-using System.ClientModel;
 using OpenAI;
 using OpenAI.Audio;
 using WireMock.RequestBuilders;
