@@ -48,6 +48,38 @@ public sealed class StreamingTimingTests
     }
 
     [Fact]
+    public async Task SpeechAudioReachesTheClientAsItArrives()
+    {
+        var clientGotFirstChunk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "audio/mpeg";
+            await context.Response.Body.WriteAsync(new byte[] { 1, 2, 3, 4 });
+            await context.Response.Body.FlushAsync();
+            await clientGotFirstChunk.Task.WaitAsync(s_guard);
+            await context.Response.Body.WriteAsync(new byte[] { 5, 6 });
+        });
+        using var host = new GatewayHost(upstream.BaseUrl);
+        var address = host.StartKestrel();
+        using var client = new HttpClient { BaseAddress = address };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audio/speech")
+        {
+            Content = new StringContent("""{"model":"tts-1","input":"Hello","voice":"alloy"}""", Encoding.UTF8, "application/json"),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("audio/mpeg");
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[16];
+
+        var first = await stream.ReadAtLeastAsync(buffer, 4).AsTask().WaitAsync(s_guard);
+        buffer[..first].Should().Equal(1, 2, 3, 4);
+        clientGotFirstChunk.SetResult();
+        var rest = await stream.ReadAtLeastAsync(buffer, 2, throwOnEndOfStream: false).AsTask().WaitAsync(s_guard);
+        buffer[..rest].Should().Equal(5, 6);
+    }
+
+    [Fact]
     public async Task ClientThatDisconnectsCancelsTheUpstreamRequest()
     {
         var upstreamSawAbort = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

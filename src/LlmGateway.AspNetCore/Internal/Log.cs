@@ -7,4 +7,7 @@ internal static partial class Log
 {
     [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Unhandled failure handling {Path}.")]
     public static partial void EndpointFailed(this ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "The body from provider {Provider} broke while it was passed on; the response was aborted.")]
+    public static partial void BodyStreamFailed(this ILogger logger, string? provider, Exception exception);
 }

@@ -1,8 +1,8 @@
 namespace LlmGateway;
 
 /// <summary>
-/// The outcome of a gateway call, in OpenAI's wire format: a JSON body, a stream of server-sent event payloads, or an
-/// error. Exactly one of <see cref="Body"/> (when <see cref="Events"/> and <see cref="Error"/> are null),
+/// The outcome of a gateway call, in OpenAI's wire format: a body, a body stream (audio), a stream of server-sent event
+/// payloads, or an error. Exactly one of <see cref="Body"/> (when the others are null), <see cref="BodyStream"/>,
 /// <see cref="Events"/> and <see cref="Error"/> applies.
 /// </summary>
 /// <remarks>
@@ -22,7 +22,13 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>Gets the complete body of a non-streaming success: JSON, or audio for speech.</summary>
     public ReadOnlyMemory<byte> Body { get; private init; }
 
-    /// <summary>Gets the media type of <see cref="Body"/>; null means <c>application/json</c>.</summary>
+    /// <summary>
+    /// Gets a body that is passed on as it arrives rather than read whole (generated audio). A failure while it is read
+    /// throws from the stream; the HTTP layer then aborts the response, so a cut file never looks complete.
+    /// </summary>
+    public Stream? BodyStream { get; private init; }
+
+    /// <summary>Gets the media type of <see cref="Body"/> or <see cref="BodyStream"/>; null means <c>application/json</c>.</summary>
     public string? ContentType { get; private init; }
 
     /// <summary>
@@ -54,6 +60,18 @@ public sealed class GatewayResponse : IAsyncDisposable
     public static GatewayResponse FromBody(ReadOnlyMemory<byte> body, int statusCode = 200, string? contentType = null) =>
         new(statusCode) { Body = body, ContentType = contentType };
 
+    /// <summary>Creates a success whose body is passed on as it arrives.</summary>
+    /// <param name="body">The body; disposed with the response.</param>
+    /// <param name="contentType">Its media type.</param>
+    /// <param name="owner">What else to dispose with the response (the upstream response), if anything.</param>
+    /// <returns>The response.</returns>
+    public static GatewayResponse FromStream(Stream body, string contentType, IDisposable? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(contentType);
+        return new(200) { BodyStream = body, ContentType = contentType, Owner = new StreamOwner(body, owner) };
+    }
+
     /// <summary>Creates a streaming success.</summary>
     /// <param name="events">The event payloads.</param>
     /// <returns>The response.</returns>
@@ -78,6 +96,7 @@ public sealed class GatewayResponse : IAsyncDisposable
     public GatewayResponse WithUpstreamRequestId(string? upstreamRequestId) => new(StatusCode)
     {
         Body = Body,
+        BodyStream = BodyStream,
         ContentType = ContentType,
         Events = Events,
         Error = Error,
@@ -96,4 +115,13 @@ public sealed class GatewayResponse : IAsyncDisposable
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => Owner?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    private sealed class StreamOwner(Stream body, IDisposable? owner) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await body.DisposeAsync();
+            owner?.Dispose();
+        }
+    }
 }

@@ -154,8 +154,18 @@ internal sealed class OpenAIProvider : ILlmProvider
                 return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
             }
 
+            if (request.Operation == GatewayOperation.AudioSpeech)
+            {
+                // Audio streams back as it arrives; the request timeout no longer applies once it flows.
+                var audio = await response.Content.ReadAsStreamAsync(cancellationToken);
+                var owner = response;
+                response = null;
+                return GatewayResponse.FromStream(audio, owner.Content.Headers.ContentType?.ToString() ?? "application/octet-stream", owner)
+                    .WithUpstreamRequestId(upstreamRequestId);
+            }
+
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (request.Operation is GatewayOperation.AudioSpeech or GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations)
+            if (request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations)
             {
                 // Audio, or a transcript in the format asked (json, text, srt, vtt): the bytes and their media type
                 // as the upstream sent them.

@@ -74,6 +74,26 @@ internal static class ForwardEndpoint
             return;
         }
 
+        if (response.BodyStream is { } bodyStream)
+        {
+            http.StatusCode = response.StatusCode;
+            http.ContentType = response.ContentType ?? "application/octet-stream";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            try
+            {
+                // Each chunk is written, and so flushed, as it arrives.
+                await bodyStream.CopyToAsync(http.Body, context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The status is sent; the only honest way left to say the body is incomplete is to break it.
+                logger.BodyStreamFailed(response.ProviderName, ex);
+                context.Abort();
+            }
+
+            return;
+        }
+
         if (response.Events is null)
         {
             http.StatusCode = response.StatusCode;

@@ -48,6 +48,13 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
             return Json(error.StatusCode, ErrorEnvelope.ToBytes(error));
         }
 
+        if (response.BodyStream is { } bodyStream)
+        {
+            var audio = new StreamContent(new OwnedStream(bodyStream, response));
+            audio.Headers.ContentType = MediaTypeHeaderValue.Parse(response.ContentType ?? "application/octet-stream");
+            return new HttpResponseMessage((HttpStatusCode)response.StatusCode) { Content = audio, RequestMessage = request };
+        }
+
         if (response.Events is null)
         {
             var result = Json(response.StatusCode, response.Body.ToArray());
@@ -80,5 +87,53 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return new HttpResponseMessage((HttpStatusCode)status) { Content = content };
+    }
+
+    /// <summary>A stream that disposes the gateway response it came from.</summary>
+    private sealed class OwnedStream(Stream inner, GatewayResponse owner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async ValueTask DisposeAsync()
+        {
+            await owner.DisposeAsync();
+            await base.DisposeAsync();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                // What the response owns (a stream and an HttpResponseMessage) disposes synchronously; the ValueTask
+                // is complete when it returns.
+                owner.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }
