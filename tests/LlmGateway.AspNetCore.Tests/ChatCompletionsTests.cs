@@ -209,6 +209,19 @@ public sealed class ChatCompletionsTests : IDisposable
     }
 
     [Fact]
+    public async Task StreamThatFinishedWithoutDoneIsCompletedCleanly()
+    {
+        // Some OpenAI-compatible servers close the stream after the finish reason and usage, without [DONE].
+        var sse = $"data: {Sse.Chunk("c1", "Hi")}\n\ndata: {Sse.Chunk("c1", "", "stop")}\n\n";
+        GivenChatCompletion(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream").WithBody(sse));
+
+        using var response = await PostChatAsync("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
+        events.Should().Equal(Sse.Chunk("c1", "Hi"), Sse.Chunk("c1", "", "stop"), "[DONE]");
+    }
+
+    [Fact]
     public async Task UpstreamErrorEventIsRelayedOnceWithoutDone()
     {
         const string errorEvent = """{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}""";

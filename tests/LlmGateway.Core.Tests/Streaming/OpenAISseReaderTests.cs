@@ -249,4 +249,15 @@ public class OpenAISseReaderTests
     {
         OpenAISseReader.IsErrorEvent(Encoding.UTF8.GetBytes(data)).Should().Be(expected);
     }
+
+    [Theory]
+    [InlineData("{\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}", true)]
+    [InlineData("{\"choices\":[{\"delta\":{},\"finish_reason\" : \"length\"}]}", true)]
+    [InlineData("{\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":null}]}", false)]
+    [InlineData("{\"choices\":[{\"delta\":{\"content\":\"finish_reason\"},\"finish_reason\":null}]}", false)]
+    [InlineData("{\"choices\":[{\"finish_reason\":null},{\"finish_reason\":\"stop\"}]}", true)]
+    public void HasFinishReason_Chunk_DetectsANonNullReason(string data, bool expected)
+    {
+        OpenAISseReader.HasFinishReason(Encoding.UTF8.GetBytes(data)).Should().Be(expected);
+    }
 }

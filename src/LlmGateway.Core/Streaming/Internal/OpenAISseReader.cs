@@ -37,6 +37,7 @@ internal static class OpenAISseReader
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         var parser = SseParser.Create(body, static (_, data) => data.ToArray());
         await using var events = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
+        var sawFinishReason = false;
         while (true)
         {
             byte[] data;
@@ -49,7 +50,9 @@ internal static class OpenAISseReader
                 idle.CancelAfter(Timeout.InfiniteTimeSpan);
                 if (!more)
                 {
-                    if (!openAIFraming)
+                    // Some OpenAI-compatible servers never send [DONE]: a stream whose last chunks carried a finish
+                    // reason ended cleanly all the same. One that ended without one was cut.
+                    if (!openAIFraming || sawFinishReason)
                     {
                         yield break;
                     }
@@ -80,6 +83,7 @@ internal static class OpenAISseReader
                 continue;
             }
 
+            sawFinishReason = sawFinishReason || HasFinishReason(data);
             yield return data;
             if (openAIFraming && IsErrorEvent(data))
             {
@@ -104,6 +108,31 @@ internal static class OpenAISseReader
         {
             return false;
         }
+    }
+
+    /// <summary>Whether a chunk carries a non-null <c>finish_reason</c>; a byte search, no parse.</summary>
+    internal static bool HasFinishReason(ReadOnlySpan<byte> data)
+    {
+        var key = "\"finish_reason\""u8;
+        var at = data.IndexOf(key);
+        while (at >= 0)
+        {
+            var rest = data[(at + key.Length)..].TrimStart(" \t\r\n"u8);
+            if (rest.Length > 1 && rest[0] == (byte)':' && rest[1..].TrimStart(" \t\r\n"u8) is { Length: > 0 } value && value[0] == (byte)'"')
+            {
+                return true;
+            }
+
+            var next = rest.IndexOf(key);
+            if (next < 0)
+            {
+                return false;
+            }
+
+            at = data.Length - rest.Length + next;
+        }
+
+        return false;
     }
 
     private static LlmGatewayException Interrupted(string message, Exception? inner = null) =>
