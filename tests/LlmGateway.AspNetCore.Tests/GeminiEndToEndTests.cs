@@ -103,7 +103,7 @@ public sealed class GeminiEndToEndTests : IDisposable
     {
         _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-3-pro-preview:generateContent").UsingPost()).InScenario("tools").WillSetStateTo("called")
             .RespondWith(Json("""
-                {"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"c2lnLTE="}]},"finishReason":"STOP","index":0}],
+                {"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{ "city" : "Paris" }},"thoughtSignature":"c2lnLTE="}]},"finishReason":"STOP","index":0}],
                  "usageMetadata":{"promptTokenCount":20,"candidatesTokenCount":5,"totalTokenCount":25},"modelVersion":"gemini-3-pro-preview"}
                 """));
         _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-3-pro-preview:generateContent").UsingPost()).InScenario("tools").WhenStateIs("called")

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace LlmGateway.Gemini.Internal;
@@ -124,7 +125,7 @@ internal static class ChatResponseTranslator
         writer.WriteString("type", "function");
         writer.WriteStartObject("function");
         writer.WriteString("name", call.TryGetProperty("name", out var name) ? name.GetString() : string.Empty);
-        writer.WriteString("arguments", call.TryGetProperty("args", out var args) && args.ValueKind == JsonValueKind.Object ? args.GetRawText() : "{}");
+        writer.WriteString("arguments", call.TryGetProperty("args", out var args) && args.ValueKind == JsonValueKind.Object ? Compact(args) : "{}");
         writer.WriteEndObject();
         if (part.TryGetProperty("thoughtSignature", out var signature) && signature.ValueKind == JsonValueKind.String)
         {
@@ -268,6 +269,18 @@ internal static class ChatResponseTranslator
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary>The arguments as compact JSON, as OpenAI sends them, whatever whitespace the upstream used.</summary>
+    private static string Compact(JsonElement value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            value.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static int Int(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.TryGetInt32(out var i) ? i : 0;
