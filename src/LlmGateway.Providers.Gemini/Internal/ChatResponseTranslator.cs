@@ -58,26 +58,7 @@ internal static class ChatResponseTranslator
         writer.WriteNumber("index", candidate.TryGetProperty("index", out var index) && index.TryGetInt32(out var i) ? i : position);
         writer.WriteStartObject("message");
         writer.WriteString("role", "assistant");
-        var text = new StringBuilder();
-        var thoughts = new StringBuilder();
-        var calls = new List<JsonElement>();
-        if (candidate.TryGetProperty("content", out var content) && content.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var part in parts.EnumerateArray())
-            {
-                if (part.TryGetProperty("functionCall", out _))
-                {
-                    if (parallelToolCalls || calls.Count == 0)
-                    {
-                        calls.Add(part);
-                    }
-                }
-                else if (part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
-                {
-                    (IsThought(part) ? thoughts : text).Append(t.GetString());
-                }
-            }
-        }
+        var (text, thoughts, calls) = SplitParts(candidate, parallelToolCalls ? int.MaxValue : 1);
 
         if (text.Length > 0 || calls.Count == 0)
         {
@@ -109,6 +90,36 @@ internal static class ChatResponseTranslator
         WriteLogprobs(writer, candidate);
         writer.WriteString("finish_reason", FinishReason(candidate, calls.Count > 0));
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A candidate's parts: answer text, thought-summary text, and at most <paramref name="maxCalls"/> function-call
+    /// parts (one when <c>parallel_tool_calls</c> is false).
+    /// </summary>
+    internal static (StringBuilder Text, StringBuilder Thoughts, List<JsonElement> Calls) SplitParts(JsonElement candidate, int maxCalls)
+    {
+        var text = new StringBuilder();
+        var thoughts = new StringBuilder();
+        var calls = new List<JsonElement>();
+        if (candidate.TryGetProperty("content", out var content) && content.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var part in parts.EnumerateArray())
+            {
+                if (part.TryGetProperty("functionCall", out _))
+                {
+                    if (calls.Count < maxCalls)
+                    {
+                        calls.Add(part);
+                    }
+                }
+                else if (part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
+                {
+                    (IsThought(part) ? thoughts : text).Append(t.GetString());
+                }
+            }
+        }
+
+        return (text, thoughts, calls);
     }
 
     /// <summary>Writes one tool call; <paramref name="index"/> is set for a streamed delta.</summary>

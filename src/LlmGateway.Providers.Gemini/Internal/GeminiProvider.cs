@@ -175,25 +175,13 @@ internal sealed partial class GeminiProvider : ILlmProvider
         }
 
         var uri = $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:{(translated.Batch ? "batchEmbedContents" : "embedContent")}";
-        return await UpstreamCall.RunAsync(
-            Name,
-            _requestTimeout,
-            _timeProvider,
-            _logger,
-            (Provider: this, Request: request, Translated: translated, Uri: uri),
-            static async (state, token, _) =>
-            {
-                var self = state.Provider;
-                using var response = await self.PostAsync(state.Uri, state.Translated.Body, token);
-                if (!response.IsSuccessStatusCode)
-                {
-                    return await self.ErrorAsync(response, token);
-                }
-
-                using var document = await ReadJsonAsync(response, token);
-                var body = document is null ? null : EmbeddingTranslator.TranslateResponse(document.RootElement, state.Request.Model, state.Translated.Base64);
-                return body is null ? UpstreamCall.Invalid(self._logger, self.Name, "it answered no embeddings.") : GatewayResponse.FromBody(body);
-            },
+        return await PostJsonAsync(
+            uri,
+            translated.Body,
+            (Model: request.Model, translated.Base64),
+            static (self, state, document) => EmbeddingTranslator.TranslateResponse(document.RootElement, state.Model, state.Base64) is { } body
+                ? GatewayResponse.FromBody(body)
+                : UpstreamCall.Invalid(self._logger, self.Name, "it answered no embeddings."),
             cancellationToken);
     }
 
@@ -206,47 +194,51 @@ internal sealed partial class GeminiProvider : ILlmProvider
         }
 
         var uri = $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:generateContent";
-        return await UpstreamCall.RunAsync(
+        return await PostJsonAsync(
+            uri,
+            translated.Body,
+            translated.Format,
+            static (self, format, document) =>
+                ChatResponseTranslator.Blocked(document.RootElement) is { } blocked ? GatewayResponse.FromError(blocked)
+                : SpeechTranslator.TranslateResponse(document.RootElement, format) is { } audio ? GatewayResponse.FromBody(audio.Audio, 200, audio.ContentType)
+                : UpstreamCall.Invalid(self._logger, self.Name, "it answered no audio."),
+            cancellationToken);
+    }
+
+    /// <summary>Posts a Gemini request and translates its JSON answer; errors and failures are handled alike.</summary>
+    private ValueTask<GatewayResponse> PostJsonAsync<TState>(
+        string uri,
+        byte[] body,
+        TState state,
+        Func<GeminiProvider, TState, JsonDocument, GatewayResponse> translate,
+        CancellationToken cancellationToken) =>
+        UpstreamCall.RunAsync(
             Name,
             _requestTimeout,
             _timeProvider,
             _logger,
-            (Provider: this, Translated: translated, Uri: uri),
-            static async (state, token, _) =>
+            (Provider: this, Uri: uri, Body: body, State: state, Translate: translate),
+            static async (call, token, _) =>
             {
-                var self = state.Provider;
-                using var response = await self.PostAsync(state.Uri, state.Translated.Body, token);
+                var self = call.Provider;
+                using var response = await self.PostAsync(call.Uri, call.Body, token);
                 if (!response.IsSuccessStatusCode)
                 {
                     return await self.ErrorAsync(response, token);
                 }
 
                 using var document = await ReadJsonAsync(response, token);
-                if (document is not null && ChatResponseTranslator.Blocked(document.RootElement) is { } blocked)
-                {
-                    return GatewayResponse.FromError(blocked);
-                }
-
-                return document is not null && SpeechTranslator.TranslateResponse(document.RootElement, state.Translated.Format) is { } audio
-                    ? GatewayResponse.FromBody(audio.Audio, 200, audio.ContentType)
-                    : UpstreamCall.Invalid(self._logger, self.Name, "it answered no audio.");
+                return document is null
+                    ? UpstreamCall.Invalid(self._logger, self.Name, "its body is not JSON.")
+                    : call.Translate(self, call.State, document);
             },
             cancellationToken);
-    }
 
     private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadStreamAsync(HttpResponseMessage response, StreamTranslator translator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
-            Stream body;
-            try
-            {
-                body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
-            }
+            var body = await UpstreamCall.OpenStreamAsync(response, cancellationToken);
 
             var chunks = new List<byte[]>(4);
             await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace LlmGateway.Gemini.Internal;
@@ -90,26 +89,7 @@ internal sealed class StreamTranslator(string model, bool includeUsage, bool par
             state.RoleSent = true;
         }
 
-        var text = new StringBuilder();
-        var thoughts = new StringBuilder();
-        var calls = new List<JsonElement>();
-        if (candidate.TryGetProperty("content", out var content) && content.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var part in parts.EnumerateArray())
-            {
-                if (part.TryGetProperty("functionCall", out _))
-                {
-                    if (parallelToolCalls || state.ToolCalls + calls.Count == 0)
-                    {
-                        calls.Add(part);
-                    }
-                }
-                else if (part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
-                {
-                    (ChatResponseTranslator.IsThought(part) ? thoughts : text).Append(t.GetString());
-                }
-            }
-        }
+        var (text, thoughts, calls) = ChatResponseTranslator.SplitParts(candidate, parallelToolCalls ? int.MaxValue : Math.Max(0, 1 - state.ToolCalls));
 
         if (text.Length > 0)
         {

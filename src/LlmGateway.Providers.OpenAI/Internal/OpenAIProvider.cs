@@ -244,15 +244,7 @@ internal sealed class OpenAIProvider : ILlmProvider
     {
         using (response)
         {
-            Stream body;
-            try
-            {
-                body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
-            }
+            var body = await UpstreamCall.OpenStreamAsync(response, cancellationToken);
 
             await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming, cancellationToken))
             {

@@ -52,6 +52,19 @@ internal static class UpstreamCall
         }
     }
 
+    /// <summary>Opens a streamed response body; a connection that broke already is a stream interruption.</summary>
+    public static async Task<Stream> OpenStreamAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
+        }
+    }
+
     /// <summary>The upstream's <c>x-request-id</c>, if it sent one.</summary>
     public static string? RequestId(HttpResponseMessage response) =>
         response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
