@@ -100,16 +100,44 @@ public sealed class ChatCompletionsTests : IDisposable
     }
 
     [Fact]
-    public async Task UpstreamRateLimitKeepsItsRetryAfter()
+    public async Task UpstreamRateLimitWithALongWaitComesBackAtOnceWithItsRetryAfter()
     {
-        GivenChatCompletion(Response.Create().WithStatusCode(429).WithHeader("Content-Type", "application/json").WithHeader("Retry-After", "7")
+        GivenChatCompletion(Response.Create().WithStatusCode(429).WithHeader("Content-Type", "application/json").WithHeader("Retry-After", "30")
             .WithBody("""{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}"""));
 
         using var response = await PostChatAsync(Bodies.ChatRequest);
 
         response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
-        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(7));
-        _upstream.LogEntries.Should().HaveCount(1, "a 429 is not retried by the gateway; the client's SDK retries it");
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(30));
+        _upstream.LogEntries.Should().HaveCount(1, "a wait longer than the gateway's own limit is the client's to take");
+    }
+
+    [Fact]
+    public async Task UpstreamRateLimitResetHeaderBecomesRetryAfter()
+    {
+        GivenChatCompletion(Response.Create().WithStatusCode(429).WithHeader("Content-Type", "application/json")
+            .WithHeader("x-ratelimit-reset-requests", "1m30s").WithHeader("x-ratelimit-reset-tokens", "12s")
+            .WithBody("""{"error":{"message":"Rate limit reached","type":"tokens","param":null,"code":"rate_limit_exceeded"}}"""));
+
+        using var response = await PostChatAsync(Bodies.ChatRequest);
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(90));
+        _upstream.LogEntries.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task UpstreamRateLimitWithAShortWaitIsRetriedOnTheSameUpstream()
+    {
+        _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("limited").WillSetStateTo("free")
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "0").WithBody("""{"error":{"message":"slow down","type":"requests","param":null,"code":null}}"""));
+        _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("limited").WhenStateIs("free")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var response = await PostChatAsync(Bodies.ChatRequest);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _upstream.LogEntries.Should().HaveCount(2);
     }
 
     [Fact]

@@ -130,7 +130,7 @@ internal sealed class OpenAIProvider : ILlmProvider
             {
                 _logger.UpstreamStatus(Name, (int)response.StatusCode);
                 var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
-                return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, response.Headers.RetryAfter))
+                return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, UpstreamErrors.RetryAfter(response)))
                     .WithUpstreamRequestId(upstreamRequestId);
             }
 
@@ -201,7 +201,7 @@ internal sealed class OpenAIProvider : ILlmProvider
             if (!response.IsSuccessStatusCode)
             {
                 var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);
-                return ModelListResult.Failure(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, null));
+                return ModelListResult.Failure(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, (TimeSpan?)null));
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);

@@ -18,6 +18,7 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
+    private bool _kestrel;
 
     public GatewayHost(string? openAIBaseUrl, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
@@ -37,9 +38,15 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
     }
 
     /// <summary>Starts the host on Kestrel on a free loopback port and returns its base address.</summary>
+    /// <remarks>
+    /// The port is chosen through the URL setting, not <c>UseKestrel(port)</c>: that one rewrites the server's
+    /// addresses after the host is built, racing the thin host's own <c>app.Run()</c>, which may have started the
+    /// server already.
+    /// </remarks>
     public Uri StartKestrel()
     {
-        UseKestrel(0);
+        _kestrel = true;
+        UseKestrel();
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         return new Uri(addresses.First());
@@ -57,6 +64,11 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        if (_kestrel)
+        {
+            builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
+        }
+
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureTestServices(services =>
         {

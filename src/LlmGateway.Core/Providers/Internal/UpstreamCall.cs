@@ -43,6 +43,15 @@ internal static class UpstreamCall
                 GatewayErrorKind.UpstreamTimeout,
                 $"The upstream of provider '{provider}' did not answer within {timeout} (LlmGateway:RequestTimeout)."));
         }
+        catch (Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.UpstreamUnavailable,
+                $"The upstream of provider '{provider}' is failing; calls to it are paused for a few seconds.")
+            {
+                RetryAfter = TimeSpan.FromSeconds(15),
+            });
+        }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             logger.UpstreamUnreachable(provider, ex);

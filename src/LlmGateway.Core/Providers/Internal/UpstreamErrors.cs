@@ -7,6 +7,8 @@ namespace LlmGateway.Internal;
 /// <summary>Turns an upstream's error response into the error the client is told.</summary>
 internal static class UpstreamErrors
 {
+    private static readonly string[] s_resetHeaders = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"];
+
     /// <summary>The most of an error body that is read; error bodies are small, a larger one is not an API error.</summary>
     public const int MaxErrorBodySize = 64 * 1024;
 
@@ -15,9 +17,11 @@ internal static class UpstreamErrors
     /// (an HTML page from a proxy, <c>{"error":"text"}</c>, <c>{"detail":…}</c>) is wrapped in an envelope, keeping
     /// the status.
     /// </summary>
-    public static GatewayError FromResponse(string provider, int status, ReadOnlyMemory<byte> body, RetryConditionHeaderValue? retryAfter)
+    public static GatewayError FromResponse(string provider, int status, ReadOnlyMemory<byte> body, RetryConditionHeaderValue? retryAfter) =>
+        FromResponse(provider, status, body, RetryAfter(retryAfter));
+
+    public static GatewayError FromResponse(string provider, int status, ReadOnlyMemory<byte> body, TimeSpan? retry)
     {
-        var retry = RetryAfter(retryAfter);
         if (IsOpenAIEnvelope(body.Span, out var message))
         {
             return new GatewayError(GatewayErrorKind.UpstreamError, message ?? $"The upstream of provider '{provider}' answered {status}.")
@@ -40,6 +44,81 @@ internal static class UpstreamErrors
             Code = "upstream_error",
             RetryAfter = retry,
         };
+    }
+
+    /// <summary>
+    /// How long an upstream asks to wait: <c>Retry-After</c>, else the longer of OpenAI's
+    /// <c>x-ratelimit-reset-requests</c> and <c>x-ratelimit-reset-tokens</c> (durations such as <c>20ms</c>, <c>1s</c>,
+    /// <c>6m0s</c>).
+    /// </summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (RetryAfter(response.Headers.RetryAfter) is { } retryAfter)
+        {
+            return retryAfter;
+        }
+
+        TimeSpan? longest = null;
+        foreach (var name in s_resetHeaders)
+        {
+            if (response.Headers.TryGetValues(name, out var values) && ParseGoDuration(values.FirstOrDefault()) is { } reset && (longest is null || reset > longest))
+            {
+                longest = reset;
+            }
+        }
+
+        return longest;
+    }
+
+    /// <summary>Parses a duration like <c>1h2m3.5s</c>, <c>20ms</c>.</summary>
+    internal static TimeSpan? ParseGoDuration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var total = 0.0;
+        var span = text.AsSpan().Trim();
+        while (!span.IsEmpty)
+        {
+            var digits = 0;
+            while (digits < span.Length && (char.IsAsciiDigit(span[digits]) || span[digits] == '.'))
+            {
+                digits++;
+            }
+
+            if (digits == 0 || !double.TryParse(span[..digits], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return null;
+            }
+
+            span = span[digits..];
+            var unit = 0;
+            while (unit < span.Length && char.IsAsciiLetter(span[unit]))
+            {
+                unit++;
+            }
+
+            total += span[..unit] switch
+            {
+                "h" => value * 3600,
+                "m" => value * 60,
+                "s" => value,
+                "ms" => value / 1000,
+                "us" or "µs" => value / 1_000_000,
+                "ns" => value / 1_000_000_000,
+                _ => double.NaN,
+            };
+            if (double.IsNaN(total))
+            {
+                return null;
+            }
+
+            span = span[unit..];
+        }
+
+        return TimeSpan.FromSeconds(total);
     }
 
     public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
