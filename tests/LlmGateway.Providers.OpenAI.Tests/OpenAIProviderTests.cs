@@ -101,9 +101,9 @@ public sealed class OpenAIProviderTests : IDisposable
 
         await using var response = await sut.SendAsync(new ProviderRequest(GatewayOperation.ChatCompletions, Encoding.UTF8.GetBytes(ChatBody), "gpt-4o-mini", stream: true));
         var contents = new List<string>();
-        await foreach (var data in response.Events!)
+        await foreach (var item in response.Events!)
         {
-            using var chunk = JsonDocument.Parse(data);
+            using var chunk = JsonDocument.Parse(item.Data);
             var choices = chunk.RootElement.GetProperty("choices");
             contents.Add(choices.GetArrayLength() == 0 ? "<usage>" : choices[0].GetProperty("delta").GetProperty("content").GetString() ?? "<role>");
         }

@@ -32,11 +32,11 @@ public sealed class GatewayResponse : IAsyncDisposable
     public string? ContentType { get; private init; }
 
     /// <summary>
-    /// Gets the <c>data</c> payloads of a stream, each one JSON object in OpenAI's chunk format, without the final
-    /// <c>[DONE]</c>: the stream ends cleanly only when the upstream finished. A stream that fails after it started
-    /// throws <see cref="LlmGatewayException"/> from its enumerator.
+    /// Gets the events of a stream, each one JSON object in OpenAI's format (chat completion chunks, Responses API
+    /// events), without the final <c>[DONE]</c>: the stream ends cleanly only when the upstream finished. A stream
+    /// that fails after it started throws <see cref="LlmGatewayException"/> from its enumerator.
     /// </summary>
-    public IAsyncEnumerable<ReadOnlyMemory<byte>>? Events { get; private init; }
+    public IAsyncEnumerable<GatewayEvent>? Events { get; private init; }
 
     /// <summary>Gets the error, when the call failed before any output.</summary>
     public GatewayError? Error { get; private init; }
@@ -72,13 +72,18 @@ public sealed class GatewayResponse : IAsyncDisposable
         return new(200) { BodyStream = body, ContentType = contentType, Owner = new StreamOwner(body, owner) };
     }
 
+    /// <summary>Gets a value indicating whether a clean end of <see cref="Events"/> is marked with <c>data: [DONE]</c>
+    /// (chat completions) or not (the Responses API, whose last event says it all).</summary>
+    public bool EndsWithDone { get; private init; } = true;
+
     /// <summary>Creates a streaming success.</summary>
-    /// <param name="events">The event payloads.</param>
+    /// <param name="events">The events.</param>
+    /// <param name="endsWithDone">Whether a clean end is marked with <c>data: [DONE]</c>.</param>
     /// <returns>The response.</returns>
-    public static GatewayResponse FromEvents(IAsyncEnumerable<ReadOnlyMemory<byte>> events)
+    public static GatewayResponse FromEvents(IAsyncEnumerable<GatewayEvent> events, bool endsWithDone = true)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return new(200) { Events = events };
+        return new(200) { Events = events, EndsWithDone = endsWithDone };
     }
 
     /// <summary>Creates a failure.</summary>
@@ -99,15 +104,17 @@ public sealed class GatewayResponse : IAsyncDisposable
         BodyStream = BodyStream,
         ContentType = ContentType,
         Events = Events,
+        EndsWithDone = EndsWithDone,
         Error = Error,
         ProviderName = ProviderName,
         Owner = Owner,
         UpstreamRequestId = upstreamRequestId,
     };
 
-    internal GatewayResponse WithEvents(IAsyncEnumerable<ReadOnlyMemory<byte>> events, IAsyncDisposable? owner) => new(StatusCode)
+    internal GatewayResponse WithEvents(IAsyncEnumerable<GatewayEvent> events, IAsyncDisposable? owner) => new(StatusCode)
     {
         Events = events,
+        EndsWithDone = EndsWithDone,
         ProviderName = ProviderName,
         UpstreamRequestId = UpstreamRequestId,
         Owner = owner,

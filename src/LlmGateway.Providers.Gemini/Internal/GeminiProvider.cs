@@ -234,20 +234,20 @@ internal sealed partial class GeminiProvider : ILlmProvider
             },
             cancellationToken);
 
-    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadStreamAsync(HttpResponseMessage response, StreamTranslator translator, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<GatewayEvent> ReadStreamAsync(HttpResponseMessage response, StreamTranslator translator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
             var body = await UpstreamCall.OpenStreamAsync(response, cancellationToken);
 
             var chunks = new List<byte[]>(4);
-            await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))
+            await foreach (var item in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))
             {
                 chunks.Clear();
-                Translate(translator, data, chunks);
+                Translate(translator, item.Data, chunks);
                 foreach (var chunk in chunks)
                 {
-                    yield return chunk;
+                    yield return new GatewayEvent(chunk);
                 }
             }
 
@@ -255,7 +255,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
             translator.Complete(chunks);
             foreach (var chunk in chunks)
             {
-                yield return chunk;
+                yield return new GatewayEvent(chunk);
             }
         }
     }

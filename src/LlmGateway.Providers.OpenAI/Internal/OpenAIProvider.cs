@@ -240,15 +240,15 @@ internal sealed class OpenAIProvider : ILlmProvider
         return models;
     }
 
-    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadEventsAsync(HttpResponseMessage response, bool openAIFraming, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<GatewayEvent> ReadEventsAsync(HttpResponseMessage response, bool openAIFraming, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
             var body = await UpstreamCall.OpenStreamAsync(response, cancellationToken);
 
-            await foreach (var data in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming, cancellationToken))
+            await foreach (var item in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming, cancellationToken))
             {
-                yield return data;
+                yield return item;
             }
         }
     }

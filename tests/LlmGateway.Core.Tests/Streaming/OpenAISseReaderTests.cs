@@ -14,7 +14,7 @@ public class OpenAISseReaderTests
 
     private readonly FakeTimeProvider _time = new();
 
-    private IAsyncEnumerable<ReadOnlyMemory<byte>> CreateSut(Stream body, CancellationToken cancellationToken = default) =>
+    private IAsyncEnumerable<GatewayEvent> CreateSut(Stream body, CancellationToken cancellationToken = default) =>
         OpenAISseReader.ReadAsync(body, s_idleTimeout, _time, cancellationToken);
 
     private static MemoryStream Sse(string text) => new(Encoding.UTF8.GetBytes(text));
@@ -22,14 +22,14 @@ public class OpenAISseReaderTests
     private static string Text(ReadOnlyMemory<byte> data) => Encoding.UTF8.GetString(data.Span);
 
     /// <summary>Reads events until the end or a failure; returns both, so a test sees what came before a failure.</summary>
-    private static async Task<(List<string> Events, Exception? Failure)> ReadAllAsync(IAsyncEnumerable<ReadOnlyMemory<byte>> events)
+    private static async Task<(List<string> Events, Exception? Failure)> ReadAllAsync(IAsyncEnumerable<GatewayEvent> events)
     {
         var seen = new List<string>();
         try
         {
-            await foreach (var data in events)
+            await foreach (var item in events)
             {
-                seen.Add(Text(data));
+                seen.Add(Text(item.Data));
             }
 
             return (seen, null);
@@ -199,7 +199,7 @@ public class OpenAISseReaderTests
             await WriteAsync(pipe, $"data: {{\"id\":{i}}}\n\n");
 
             (await next.WaitAsync(s_hangGuard)).Should().BeTrue();
-            Text(events.Current).Should().Be($"{{\"id\":{i}}}");
+            Text(events.Current.Data).Should().Be($"{{\"id\":{i}}}");
         }
 
         await WriteAsync(pipe, "data: [DONE]\n\n");

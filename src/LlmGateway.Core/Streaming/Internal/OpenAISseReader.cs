@@ -15,7 +15,7 @@ namespace LlmGateway.Internal;
 /// </remarks>
 internal static class OpenAISseReader
 {
-    public static IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(Stream body, TimeSpan idleTimeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+    public static IAsyncEnumerable<GatewayEvent> ReadAsync(Stream body, TimeSpan idleTimeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
         ReadAsync(body, idleTimeout, timeProvider, openAIFraming: true, cancellationToken);
 
     /// <summary>Reads the data of each event.</summary>
@@ -26,7 +26,7 @@ internal static class OpenAISseReader
     /// <c>{"error":…}</c> event ends it with an exception. False for framings without an end marker (Gemini): the end
     /// of the body is the end of the stream, and the caller judges whether it was complete.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(
+    public static async IAsyncEnumerable<GatewayEvent> ReadAsync(
         Stream body,
         TimeSpan idleTimeout,
         TimeProvider timeProvider,
@@ -36,6 +36,7 @@ internal static class OpenAISseReader
         using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         var parser = SseParser.Create(body, static (_, data) => data.ToArray());
+        string? eventType;
         await using var events = parser.EnumerateAsync(linked.Token).GetAsyncEnumerator(linked.Token);
         var sawFinishReason = false;
         while (true)
@@ -61,6 +62,7 @@ internal static class OpenAISseReader
                 }
 
                 data = events.Current.Data;
+                eventType = events.Current.EventType is SseParser.EventTypeDefault ? null : events.Current.EventType;
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && idle.IsCancellationRequested)
             {
@@ -84,7 +86,7 @@ internal static class OpenAISseReader
             }
 
             sawFinishReason = sawFinishReason || HasFinishReason(data);
-            yield return data;
+            yield return new GatewayEvent(data, eventType);
             if (openAIFraming && IsErrorEvent(data))
             {
                 throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream reported an error during the stream.")

@@ -1,15 +1,15 @@
 namespace LlmGateway.Internal;
 
 /// <summary>A stream whose first event has been read already; it yields that event, then the rest.</summary>
-internal sealed class PrefetchedEvents(IAsyncEnumerator<ReadOnlyMemory<byte>> inner, bool hasFirst)
-    : IAsyncEnumerable<ReadOnlyMemory<byte>>, IAsyncEnumerator<ReadOnlyMemory<byte>>
+internal sealed class PrefetchedEvents(IAsyncEnumerator<GatewayEvent> inner, bool hasFirst)
+    : IAsyncEnumerable<GatewayEvent>, IAsyncEnumerator<GatewayEvent>
 {
     private int _state; // 0: first not yet yielded, 1: streaming, 2: ended
     private int _enumerated;
 
-    public ReadOnlyMemory<byte> Current => inner.Current;
+    public GatewayEvent Current => inner.Current;
 
-    public IAsyncEnumerator<ReadOnlyMemory<byte>> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+    public IAsyncEnumerator<GatewayEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
         Interlocked.Exchange(ref _enumerated, 1) == 0
             ? this
             : throw new InvalidOperationException("A gateway stream can be enumerated once.");

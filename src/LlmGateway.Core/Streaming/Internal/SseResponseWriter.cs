@@ -5,13 +5,16 @@ using Microsoft.Extensions.Logging;
 namespace LlmGateway.Internal;
 
 /// <summary>
-/// Writes a streaming <see cref="GatewayResponse"/> in OpenAI's framing: each event as <c>data: {json}\n\n</c>,
-/// flushed as soon as it arrives; <c>data: [DONE]</c> only after a clean end; after a failure, one last
+/// Writes a streaming <see cref="GatewayResponse"/> in OpenAI's framing: each event as <c>data: {json}\n\n</c> (with
+/// an <c>event:</c> line when it has a type), flushed as soon as it arrives; <c>data: [DONE]</c> only after a clean end
+/// of a stream that uses it; after a failure, one last
 /// <c>data: {"error":…}</c> event and no <c>[DONE]</c>, so a cut stream never looks complete.
 /// </summary>
 internal static class SseResponseWriter
 {
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
+
+    private static ReadOnlySpan<byte> EventPrefix => "event: "u8;
 
     private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
 
@@ -49,7 +52,7 @@ internal static class SseResponseWriter
                     break;
                 }
 
-                WriteEvent(output, enumerator.Current.Span);
+                WriteEvent(output, enumerator.Current.Data.Span, enumerator.Current.EventType);
                 var flush = await output.FlushAsync(cancellationToken);
                 if (flush.IsCanceled || flush.IsCompleted)
                 {
@@ -57,8 +60,12 @@ internal static class SseResponseWriter
                 }
             }
 
-            output.Write(Done);
-            await output.FlushAsync(cancellationToken);
+            if (response.EndsWithDone)
+            {
+                output.Write(Done);
+                await output.FlushAsync(cancellationToken);
+            }
+
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -83,8 +90,15 @@ internal static class SseResponseWriter
         }
     }
 
-    private static void WriteEvent(PipeWriter output, ReadOnlySpan<byte> data)
+    private static void WriteEvent(PipeWriter output, ReadOnlySpan<byte> data, string? eventType = null)
     {
+        if (eventType is not null)
+        {
+            output.Write(EventPrefix);
+            System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, eventType, output);
+            output.Write("\n"u8);
+        }
+
         output.Write(DataPrefix);
         output.Write(data);
         output.Write(EventEnd);
