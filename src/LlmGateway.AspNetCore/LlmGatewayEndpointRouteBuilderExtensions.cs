@@ -9,7 +9,8 @@ namespace LlmGateway;
 public static class LlmGatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c>, <c>POST /v1/audio/speech</c>, <c>POST /v1/audio/transcriptions</c>, <c>POST /v1/audio/translations</c>, <c>GET /v1/models</c>,
+    /// Maps <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c>, <c>POST /v1/audio/speech</c>, <c>POST /v1/audio/transcriptions</c>, <c>POST /v1/audio/translations</c>, <c>/v1/responses</c> (create, and
+    /// <c>GET</c>/<c>DELETE /v1/responses/{id}</c>, <c>POST …/cancel</c>, <c>GET …/input_items</c>), <c>GET /v1/models</c>,
     /// <c>GET /v1/models/{id}</c>, the health endpoints <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>,
     /// and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error envelope.
     /// </summary>
@@ -43,6 +44,8 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
         group.MapPost("/v1/audio/speech", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.AudioSpeech));
         group.MapPost("/v1/audio/transcriptions", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.AudioTranscriptions));
         group.MapPost("/v1/audio/translations", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.AudioTranslations));
+        group.MapPost("/v1/responses", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.Responses));
+        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.ResponsesResource));
         group.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync);
         group.MapHealthChecks("/health");

@@ -59,6 +59,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.AddHttpClient();
         services.TryAddSingleton<RouteTableProvider>();
         services.TryAddSingleton<ModelListService>();
+        services.TryAddSingleton<ResponseOwners>();
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
 
         var healthChecks = services.AddHealthChecks();

@@ -27,4 +27,7 @@ public enum ProviderCapabilities
 
     /// <summary>Speech to English text (<c>/v1/audio/translations</c>).</summary>
     AudioTranslations = 64,
+
+    /// <summary>The Responses API (<c>/v1/responses</c> and its stored responses).</summary>
+    Responses = 128,
 }

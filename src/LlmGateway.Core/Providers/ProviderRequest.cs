@@ -37,4 +37,11 @@ public sealed class ProviderRequest
 
     /// <summary>Gets the body's media type as the client sent it (with its multipart boundary); null means JSON.</summary>
     public string? ContentType { get; init; }
+
+    /// <summary>Gets, for <see cref="GatewayOperation.ResponsesResource"/>, the HTTP method.</summary>
+    public HttpMethod? Method { get; init; }
+
+    /// <summary>Gets, for <see cref="GatewayOperation.ResponsesResource"/>, the path below <c>/v1/</c> with its query
+    /// string, e.g. <c>responses/resp_123/input_items?limit=10</c>.</summary>
+    public string? ResourcePath { get; init; }
 }

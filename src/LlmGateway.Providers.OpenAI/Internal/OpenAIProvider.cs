@@ -25,6 +25,8 @@ internal sealed class OpenAIProvider : ILlmProvider
     private readonly Uri _speech;
     private readonly Uri _transcriptions;
     private readonly Uri _translations;
+    private readonly Uri _responses;
+    private readonly Uri _baseUri;
     private readonly Uri _models;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeSpan _streamIdleTimeout;
@@ -53,6 +55,8 @@ internal sealed class OpenAIProvider : ILlmProvider
         _speech = new Uri(baseUri, "audio/speech");
         _transcriptions = new Uri(baseUri, "audio/transcriptions");
         _translations = new Uri(baseUri, "audio/translations");
+        _responses = new Uri(baseUri, "responses");
+        _baseUri = baseUri;
         _models = new Uri(baseUri, "models");
 
         // OpenAI's own API needs a key; a local OpenAI-compatible server (Ollama, vLLM) usually does not, so for
@@ -73,7 +77,7 @@ internal sealed class OpenAIProvider : ILlmProvider
     public ProviderCapabilities Capabilities =>
         ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings
         | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech | ProviderCapabilities.AudioTranscriptions
-        | ProviderCapabilities.AudioTranslations;
+        | ProviderCapabilities.AudioTranslations | ProviderCapabilities.Responses;
 
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
@@ -90,6 +94,8 @@ internal sealed class OpenAIProvider : ILlmProvider
             GatewayOperation.AudioSpeech => _speech,
             GatewayOperation.AudioTranscriptions => _transcriptions,
             GatewayOperation.AudioTranslations => _translations,
+            GatewayOperation.Responses => _responses,
+            GatewayOperation.ResponsesResource when request.ResourcePath is { } path => new Uri(_baseUri, path),
             _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
         };
 
@@ -105,16 +111,21 @@ internal sealed class OpenAIProvider : ILlmProvider
 
     private async Task<GatewayResponse> SendCoreAsync(ProviderRequest request, Uri uri, CancellationToken cancellationToken, CancellationToken streamToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(request.Body) };
-        if (request.ContentType is null)
+        using var message = new HttpRequestMessage(request.Method ?? HttpMethod.Post, uri);
+        if (request.Operation != GatewayOperation.ResponsesResource || !request.Body.IsEmpty)
         {
-            message.Content.Headers.ContentType = s_json;
+            message.Content = new ReadOnlyMemoryContent(request.Body);
+            if (request.ContentType is null)
+            {
+                message.Content.Headers.ContentType = s_json;
+            }
+            else
+            {
+                // A multipart body goes with its own boundary, unchanged.
+                message.Content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType);
+            }
         }
-        else
-        {
-            // A multipart body goes with its own boundary, unchanged.
-            message.Content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType);
-        }
+
         ApplyHeaders(message, request.RequestId);
         if (request.Stream)
         {
@@ -144,6 +155,18 @@ internal sealed class OpenAIProvider : ILlmProvider
                 var events = ReadEventsAsync(response, openAIFraming: true, streamToken);
                 response = null; // the stream owns it now
                 return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
+            }
+
+            if (request.Stream && request.Operation == GatewayOperation.Responses)
+            {
+                if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
+                {
+                    return UpstreamCall.Invalid(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
+                }
+
+                var events = ReadResponseEventsAsync(response, streamToken);
+                response = null;
+                return GatewayResponse.FromEvents(events, endsWithDone: false).WithUpstreamRequestId(upstreamRequestId);
             }
 
             if (request.Stream && response.Content.Headers.ContentType?.MediaType is "text/event-stream")
@@ -251,6 +274,45 @@ internal sealed class OpenAIProvider : ILlmProvider
                 yield return item;
             }
         }
+    }
+
+    /// <summary>
+    /// A Responses API stream, passed on event by event with its event names. It ends with no <c>[DONE]</c>: its last
+    /// event (<c>response.completed</c>, <c>response.failed</c>, <c>response.incomplete</c> or <c>error</c>) says how it
+    /// ended, and reaches the client as it is. A stream that stops before one of those was cut.
+    /// </summary>
+    private async IAsyncEnumerable<GatewayEvent> ReadResponseEventsAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var finished = false;
+        await foreach (var item in ReadEventsAsync(response, openAIFraming: false, cancellationToken))
+        {
+            finished |= IsTerminal(item);
+            yield return item;
+        }
+
+        if (!finished)
+        {
+            throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream closed the response stream before its final event."));
+        }
+    }
+
+    private static bool IsTerminal(GatewayEvent item)
+    {
+        var type = item.EventType;
+        if (type is null)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(item.Data);
+                type = document.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        return type is "response.completed" or "response.failed" or "response.incomplete" or "error";
     }
 
     private void ApplyHeaders(HttpRequestMessage message, string? requestId)

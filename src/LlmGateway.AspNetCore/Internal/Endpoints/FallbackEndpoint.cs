@@ -12,7 +12,8 @@ internal static class FallbackEndpoint
     {
         var allowed = path switch
         {
-            "chat/completions" or "embeddings" or "audio/speech" or "audio/transcriptions" or "audio/translations" => "POST",
+            "chat/completions" or "embeddings" or "audio/speech" or "audio/transcriptions" or "audio/translations" or "responses" => "POST",
+            _ when path is not null && path.StartsWith("responses/", StringComparison.Ordinal) => "GET, DELETE, POST",
             "models" => "GET",
             _ when path is not null && path.StartsWith("models/", StringComparison.Ordinal) => "GET",
             _ => null,

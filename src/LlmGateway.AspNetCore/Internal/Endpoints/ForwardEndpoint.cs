@@ -31,9 +31,13 @@ internal static class ForwardEndpoint
             }
 
             var gateway = services.GetRequiredService<ILlmGateway>();
+            var isResource = operation == GatewayOperation.ResponsesResource;
             var request = new GatewayRequest(operation, body)
             {
                 RequestId = RequestIds.Get(context),
+                Method = isResource ? new HttpMethod(context.Request.Method) : null,
+                ResourcePath = isResource ? $"responses/{context.Request.RouteValues["rest"]}{context.Request.QueryString}" : null,
+                Provider = isResource && context.Request.Headers[ProviderHeader] is [{ Length: > 0 } pinned] ? pinned : null,
                 // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded); uploads
                 // keep their multipart content type and boundary.
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,

@@ -31,6 +31,23 @@ internal static class ErrorEnvelope
         writer.WriteEndObject();
     }
 
+    /// <summary>The Responses API's stream error event data: <c>{"type":"error","code","message","param"}</c>.</summary>
+    public static byte[] ToResponsesErrorEvent(GatewayError error)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "error"u8);
+            WriteStringOrNull(writer, "code"u8, error.Code);
+            writer.WriteString("message"u8, error.Message);
+            WriteStringOrNull(writer, "param"u8, error.Param);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static byte[] ToBytes(GatewayError error)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -8,7 +8,7 @@ namespace LlmGateway.Internal;
 /// model id changes, call the provider, and for a stream wait for its first event before answering, so that every
 /// failure that happens before any output is still an error response with a proper status.
 /// </summary>
-internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListService modelLists, ILogger<GatewayPipeline> logger) : ILlmGateway
+internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListService modelLists, ResponseOwners responseOwners, ILogger<GatewayPipeline> logger) : ILlmGateway
 {
     public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
     {
@@ -17,6 +17,11 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
         if (request.Body.Length > table.Options.MaxRequestBodySize)
         {
             return GatewayResponse.FromError(TooLarge(table.Options.MaxRequestBodySize));
+        }
+
+        if (request.Operation == GatewayOperation.ResponsesResource)
+        {
+            return await SendToResourceOwnerAsync(table, request, cancellationToken);
         }
 
         var peek = request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations
@@ -44,6 +49,7 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             GatewayOperation.AudioSpeech => ProviderCapabilities.AudioSpeech,
             GatewayOperation.AudioTranscriptions => ProviderCapabilities.AudioTranscriptions,
             GatewayOperation.AudioTranslations => ProviderCapabilities.AudioTranslations,
+            GatewayOperation.Responses => ProviderCapabilities.Responses,
             _ => ProviderCapabilities.None,
         };
         if (needed == ProviderCapabilities.None || (provider.Capabilities & needed) != needed)
@@ -65,19 +71,63 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             ContentType = request.ContentType,
         };
 
+        var response = await CallAsync(provider, providerRequest, cancellationToken);
+        if (request.Operation == GatewayOperation.Responses && response.IsSuccess)
+        {
+            // Stored responses are later asked for by id alone: remember which instance made each.
+            response = responseOwners.Track(response, provider.Name);
+        }
+
+        return response.Events is null ? response : await PrefetchFirstEventAsync(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// A request about a stored response carries no model: it goes to the instance the caller pinned, else the one
+    /// that created the response (remembered by this gateway process), else the default OpenAI instance.
+    /// </summary>
+    private async ValueTask<GatewayResponse> SendToResourceOwnerAsync(RouteTable table, GatewayRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Method is null || request.ResourcePath is null)
+        {
+            throw new ArgumentException("A ResponsesResource request needs Method and ResourcePath.", nameof(request));
+        }
+
+        var id = ResponseOwners.IdOf(request.ResourcePath);
+        var owner = request.Provider ?? (id is null ? null : responseOwners.Owner(id));
+        var provider = owner is not null ? table.GetProvider(owner) : table.GetDefault(ProviderTypes.OpenAI);
+        if (provider is null || (provider.Capabilities & ProviderCapabilities.Responses) == 0)
+        {
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.NotFound,
+                owner is not null
+                    ? $"The provider '{owner}' does not exist or has no Responses API."
+                    : "No provider instance with the Responses API serves stored responses; pin one with the x-llmgateway-provider header."));
+        }
+
+        var providerRequest = new ProviderRequest(GatewayOperation.ResponsesResource, request.Body, string.Empty, stream: false)
+        {
+            RequestId = request.RequestId,
+            Method = request.Method,
+            ResourcePath = request.ResourcePath,
+        };
+        return await CallAsync(provider, providerRequest, cancellationToken);
+    }
+
+    private async ValueTask<GatewayResponse> CallAsync(ILlmProvider provider, ProviderRequest request, CancellationToken cancellationToken)
+    {
         GatewayResponse response;
         try
         {
-            response = await provider.SendAsync(providerRequest, cancellationToken);
+            response = await provider.SendAsync(request, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.PipelineFailed(provider.Name, ex);
-            return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to call the provider.")), provider);
+            response = GatewayResponse.FromError(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to call the provider."));
         }
 
         response.ProviderName = provider.Name;
-        return response.Events is null ? response : await PrefetchFirstEventAsync(response, cancellationToken);
+        return response;
     }
 
     public ValueTask<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken = default) =>
@@ -145,6 +195,7 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
         ProviderCapabilities.AudioSpeech => "speech",
         ProviderCapabilities.AudioTranscriptions => "audio transcription",
         ProviderCapabilities.AudioTranslations => "audio translation",
+        ProviderCapabilities.Responses => "the Responses API",
         _ => operation.ToString(),
     };
 }

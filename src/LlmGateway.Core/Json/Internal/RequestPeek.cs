@@ -171,6 +171,8 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "You must provide a model parameter.", "model");
         }
 
+        // The Responses API's `input` is a string or a list of items; nothing else is required besides the model.
+
         if (operation == GatewayOperation.ChatCompletions && !hasMessages)
         {
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'messages'.", "messages");

@@ -61,6 +61,9 @@ internal sealed class RouteTable
 
     public ILlmProvider? GetProvider(string name) => _byName.GetValueOrDefault(name);
 
+    /// <summary>Gets the default instance of a type: the one named like the type, else the only one of that type.</summary>
+    public ILlmProvider? GetDefault(string type) => _defaultByType.GetValueOrDefault(type);
+
     /// <summary>
     /// Resolves a model name without asking any upstream: <c>&lt;instance&gt;/&lt;model&gt;</c>, then the instance
     /// whose <c>Models</c> list has the id, then the catalog's type and that type's default instance.

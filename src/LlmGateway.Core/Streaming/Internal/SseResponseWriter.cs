@@ -40,7 +40,7 @@ internal static class SseResponseWriter
                     if (ex.Error.UpstreamBody.IsEmpty)
                     {
                         // The upstream's own error event, when there was one, has been written already.
-                        WriteEvent(output, ErrorEnvelope.ToBytes(ex.Error));
+                        WriteError(output, response, ex.Error);
                     }
 
                     await output.FlushAsync(cancellationToken);
@@ -78,7 +78,7 @@ internal static class SseResponseWriter
             logger.StreamCrashed(response.ProviderName, ex);
             try
             {
-                WriteEvent(output, ErrorEnvelope.ToBytes(new GatewayError(GatewayErrorKind.Internal, "The gateway failed during the stream.")));
+                WriteError(output, response, new GatewayError(GatewayErrorKind.Internal, "The gateway failed during the stream."));
                 await output.FlushAsync(cancellationToken);
             }
             catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or InvalidOperationException)
@@ -87,6 +87,19 @@ internal static class SseResponseWriter
             }
 
             return false;
+        }
+    }
+
+    /// <summary>Chat streams end with <c>data: {"error":…}</c>; Responses API streams with their own error event.</summary>
+    private static void WriteError(PipeWriter output, GatewayResponse response, GatewayError error)
+    {
+        if (response.EndsWithDone)
+        {
+            WriteEvent(output, ErrorEnvelope.ToBytes(error));
+        }
+        else
+        {
+            WriteEvent(output, ErrorEnvelope.ToResponsesErrorEvent(error), "error");
         }
     }
 
