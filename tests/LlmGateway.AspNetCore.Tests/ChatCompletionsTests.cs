@@ -50,6 +50,24 @@ public sealed class ChatCompletionsTests : IDisposable
     }
 
     [Fact]
+    public async Task MultimodalPartsAndAudioOutputReachTheUpstreamUntouched()
+    {
+        GivenChatCompletion(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        const string body = """
+            {"model":"gpt-4o-audio-preview","modalities":["text","audio"],"audio":{"voice":"alloy","format":"wav"},"messages":[{"role":"user","content":[
+              {"type":"text","text":"What is in these?"},
+              {"type":"image_url","image_url":{"url":"https://example.com/cat.png","detail":"high"}},
+              {"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}},
+              {"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBERi0="}}]}]}
+            """;
+
+        using var response = await PostChatAsync(body);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _upstream.LogEntries.Single().RequestMessage.Body.Should().Be(body);
+    }
+
+    [Fact]
     public async Task InstancePrefixIsStrippedAndOnlyTheModelValueChanges()
     {
         GivenChatCompletion(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));

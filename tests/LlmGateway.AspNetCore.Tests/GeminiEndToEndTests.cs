@@ -239,6 +239,22 @@ public sealed class GeminiEndToEndTests : IDisposable
         error.GetProperty("message").GetString().Should().Contain("Resource has been exhausted");
     }
 
+    [Theory]
+    [InlineData("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hi"}],"stop":[1,2]}""")]
+    [InlineData("""{"model":"gemini-2.5-flash","messages":[{"role":"system","content":[{"type":"text","text":5}]},{"role":"user","content":"Hi"}]}""")]
+    [InlineData("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hi"}],"reasoning_effort":"extreme"}""")]
+    [InlineData("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}""")]
+    public async Task MalformedValuesDeepInTheRequestAreA400(string body)
+    {
+        using var client = new HttpClient { BaseAddress = _address };
+
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("type").GetString().Should().Be("invalid_request_error");
+        _gemini.LogEntries.Should().BeEmpty();
+    }
+
     private void Given(string modelAndMethod, string body) =>
         _gemini.Given(Request.Create().WithPath("/v1beta/models/" + modelAndMethod).UsingPost()).RespondWith(Json(body));
 

@@ -115,7 +115,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
 
     private async ValueTask<GatewayResponse> ChatAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var translated = ChatRequestTranslator.Translate(request.Body, request.Model);
+        var translated = Translate(static (body, model) => ChatRequestTranslator.Translate(body, model), request, static error => new TranslatedChatRequest(error));
         if (translated.Error is { } error)
         {
             return GatewayResponse.FromError(error);
@@ -168,7 +168,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
 
     private async ValueTask<GatewayResponse> EmbedAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var translated = EmbeddingTranslator.Translate(request.Body, request.Model);
+        var translated = Translate(static (body, model) => EmbeddingTranslator.Translate(body, model), request, static error => new TranslatedEmbeddingRequest(error));
         if (translated.Error is { } error)
         {
             return GatewayResponse.FromError(error);
@@ -187,7 +187,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
 
     private async ValueTask<GatewayResponse> SpeakAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var translated = SpeechTranslator.Translate(request.Body);
+        var translated = Translate(static (body, _) => SpeechTranslator.Translate(body), request, static error => new TranslatedSpeechRequest(error));
         if (translated.Error is { } error)
         {
             return GatewayResponse.FromError(error);
@@ -233,6 +233,23 @@ internal sealed partial class GeminiProvider : ILlmProvider
                     : call.Translate(self, call.State, document);
             },
             cancellationToken);
+
+    /// <summary>
+    /// Runs a request translator. The gateway has checked the types of the parameters it knows; a value of the wrong
+    /// type deeper inside (a number among the stop sequences, say) surfaces here as the JSON reader's complaint, and
+    /// is the client's mistake: a 400, never a 500.
+    /// </summary>
+    private static T Translate<T>(Func<ReadOnlyMemory<byte>, string, T> translate, ProviderRequest request, Func<GatewayError, T> fail)
+    {
+        try
+        {
+            return translate(request.Body, request.Model);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException or KeyNotFoundException)
+        {
+            return fail(new GatewayError(GatewayErrorKind.InvalidRequest, $"The request has a value of the wrong type for a Gemini model: {ex.Message}"));
+        }
+    }
 
     private async IAsyncEnumerable<GatewayEvent> ReadStreamAsync(HttpResponseMessage response, StreamTranslator translator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
