@@ -239,6 +239,68 @@ public sealed class GeminiEndToEndTests : IDisposable
         error.GetProperty("message").GetString().Should().Contain("Resource has been exhausted");
     }
 
+    [Fact]
+    public async Task ResponsesApiThroughTheChatTranslation()
+    {
+        _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:generateContent").UsingPost()).InScenario("r").WillSetStateTo("called")
+            .RespondWith(Json("""
+                {"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Oslo"}},"thoughtSignature":"c2ln"}]},"finishReason":"STOP","index":0}],
+                 "usageMetadata":{"promptTokenCount":12,"candidatesTokenCount":3,"totalTokenCount":15},"responseId":"g1"}
+                """));
+        _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:generateContent").UsingPost()).InScenario("r").WhenStateIs("called")
+            .RespondWith(Json("""
+                {"candidates":[{"content":{"role":"model","parts":[{"text":"Cold in Oslo."}]},"finishReason":"STOP","index":0}],
+                 "usageMetadata":{"promptTokenCount":30,"candidatesTokenCount":4,"totalTokenCount":34},"responseId":"g2"}
+                """));
+        using var client = new HttpClient { BaseAddress = _address };
+        const string tools = """[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false},"strict":true}]""";
+
+        using var first = await client.PostAsync("/v1/responses", new StringContent(
+            $$"""{"model":"gemini-2.5-flash","instructions":"Be brief.","input":"Weather in Oslo?","tools":{{tools}},"max_output_tokens":200}""", Encoding.UTF8, "application/json"));
+        first.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        using var firstBody = JsonDocument.Parse(await first.Content.ReadAsStringAsync());
+        var call = firstBody.RootElement.GetProperty("output")[0];
+        call.GetProperty("type").GetString().Should().Be("function_call");
+        call.GetProperty("name").GetString().Should().Be("get_weather");
+        call.GetProperty("arguments").GetString().Should().Be("""{"city":"Oslo"}""");
+        var callId = call.GetProperty("call_id").GetString();
+
+        using var second = await client.PostAsync("/v1/responses", new StringContent($$"""
+            {"model":"gemini-2.5-flash","tools":{{tools}},"input":[
+              {"role":"user","content":"Weather in Oslo?"},
+              {{call.GetRawText()}},
+              {"type":"function_call_output","call_id":"{{callId}}","output":"{\"temp\":-3}"}]}
+            """, Encoding.UTF8, "application/json"));
+        second.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        using var secondBody = JsonDocument.Parse(await second.Content.ReadAsStringAsync());
+        secondBody.RootElement.GetProperty("status").GetString().Should().Be("completed");
+        secondBody.RootElement.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString().Should().Be("Cold in Oslo.");
+        secondBody.RootElement.GetProperty("usage").GetProperty("input_tokens").GetInt32().Should().Be(30);
+
+        using var firstSent = JsonDocument.Parse(_gemini.LogEntries[0].RequestMessage.Body!);
+        firstSent.RootElement.GetProperty("systemInstruction").GetProperty("parts")[0].GetProperty("text").GetString().Should().Be("Be brief.");
+        firstSent.RootElement.GetProperty("generationConfig").GetProperty("maxOutputTokens").GetInt32().Should().Be(200);
+        using var secondSent = JsonDocument.Parse(_gemini.LogEntries[1].RequestMessage.Body!);
+        var contents = secondSent.RootElement.GetProperty("contents");
+        contents[1].GetProperty("parts")[0].GetProperty("thoughtSignature").GetString().Should().Be("c2ln", "the signature rode along in the function_call item");
+        contents[2].GetProperty("parts")[0].GetProperty("functionResponse").GetProperty("response").GetProperty("temp").GetInt32().Should().Be(-3);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gemini-2.5-flash","input":"hi","stream":true}""", "stream")]
+    [InlineData("""{"model":"gemini-2.5-flash","input":"hi","previous_response_id":"resp_1"}""", "previous_response_id")]
+    [InlineData("""{"model":"gemini-2.5-flash","input":"hi","tools":[{"type":"web_search"}]}""", "tools[0].type")]
+    public async Task ResponsesFeaturesGeminiCannotServeAreA400(string body, string param)
+    {
+        using var client = new HttpClient { BaseAddress = _address };
+
+        using var response = await client.PostAsync("/v1/responses", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("param").GetString().Should().Be(param);
+        _gemini.LogEntries.Should().BeEmpty();
+    }
+
     [Theory]
     [InlineData("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hi"}],"stop":[1,2]}""")]
     [InlineData("""{"model":"gemini-2.5-flash","messages":[{"role":"system","content":[{"type":"text","text":5}]},{"role":"user","content":"Hi"}]}""")]

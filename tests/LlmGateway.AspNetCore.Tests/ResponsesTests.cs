@@ -149,16 +149,5 @@ public sealed class ResponsesTests : IDisposable
         error.RootElement.GetProperty("code").GetString().Should().Be("stream_interrupted");
     }
 
-    [Fact]
-    public async Task GeminiModelsAreNotYetServedByTheResponsesApi()
-    {
-        using var client = new HttpClient { BaseAddress = _address };
-
-        using var response = await client.PostAsync("/v1/responses", new StringContent("""{"model":"gemini-2.5-flash","input":"hi"}""", Encoding.UTF8, "application/json"));
-
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("code").GetString().Should().Be("unsupported_operation");
-    }
-
     private static IResponseBuilder Json(string body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body);
 }

@@ -42,7 +42,10 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
         }
 
         var provider = resolved.Provider;
-        var needed = request.Operation switch
+        var bridged = request.Operation == GatewayOperation.Responses
+            && (provider.Capabilities & ProviderCapabilities.Responses) == 0
+            && (provider.Capabilities & ProviderCapabilities.ChatCompletions) != 0;
+        var needed = bridged ? ProviderCapabilities.ChatCompletions : request.Operation switch
         {
             GatewayOperation.ChatCompletions => peek.Stream ? ProviderCapabilities.StreamingChatCompletions : ProviderCapabilities.ChatCompletions,
             GatewayOperation.Embeddings => ProviderCapabilities.Embeddings,
@@ -70,6 +73,11 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             RequestId = request.RequestId,
             ContentType = request.ContentType,
         };
+
+        if (bridged)
+        {
+            return await BridgeResponsesAsync(provider, providerRequest, peek.Stream, cancellationToken);
+        }
 
         var response = await CallAsync(provider, providerRequest, cancellationToken);
         if (request.Operation == GatewayOperation.Responses && response.IsSuccess)
@@ -111,6 +119,51 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             ResourcePath = request.ResourcePath,
         };
         return await CallAsync(provider, providerRequest, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Responses API for a provider that speaks only chat (Gemini): the request is translated to chat, the chat
+    /// answer back to a response object. Streaming is not bridged yet and is refused with a 400 saying so.
+    /// </summary>
+    private async ValueTask<GatewayResponse> BridgeResponsesAsync(ILlmProvider provider, ProviderRequest request, bool stream, CancellationToken cancellationToken)
+    {
+        if (stream)
+        {
+            return WithProvider(
+                GatewayResponse.FromError(new GatewayError(
+                    GatewayErrorKind.InvalidRequest,
+                    $"Streaming the Responses API is not available for {provider.Type} models yet; use \"stream\": false, or /v1/chat/completions.",
+                    "stream")
+                { Code = "unsupported_parameter" }),
+                provider);
+        }
+
+        byte[]? chatBody;
+        GatewayError? invalid;
+        try
+        {
+            (chatBody, invalid) = ResponsesToChatTranslator.Translate(request.Body);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or System.Text.Json.JsonException)
+        {
+            (chatBody, invalid) = (null, new GatewayError(GatewayErrorKind.InvalidRequest, $"The Responses request has a value of the wrong type: {ex.Message}"));
+        }
+
+        if (invalid is not null)
+        {
+            return WithProvider(GatewayResponse.FromError(invalid), provider);
+        }
+
+        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream: false) { RequestId = request.RequestId }, cancellationToken);
+        if (!chat.IsSuccess)
+        {
+            return chat;
+        }
+
+        using var completion = System.Text.Json.JsonDocument.Parse(chat.Body);
+        var translated = GatewayResponse.FromBody(ChatToResponsesTranslator.Translate(completion.RootElement));
+        translated.ProviderName = provider.Name;
+        return translated;
     }
 
     private async ValueTask<GatewayResponse> CallAsync(ILlmProvider provider, ProviderRequest request, CancellationToken cancellationToken)
