@@ -226,14 +226,15 @@ public sealed class GeminiEndToEndTests : IDisposable
     {
         _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:generateContent").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Content-Type", "application/json").WithBody("""
-                {"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"7s"}]}}
+                {"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"38s"}]}}
                 """));
         using var client = new HttpClient { BaseAddress = _address };
 
         using var response = await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
 
         ((int)response.StatusCode).Should().Be(429);
-        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(7));
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(38));
+        _gemini.LogEntries.Should().HaveCount(1, "a wait longer than the gateway's own limit is the client's to take");
         var error = await ChatCompletionsTests.ReadErrorAsync(response);
         error.GetProperty("type").GetString().Should().Be("rate_limit_error");
         error.GetProperty("message").GetString().Should().Contain("Resource has been exhausted");

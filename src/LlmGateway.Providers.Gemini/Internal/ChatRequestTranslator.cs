@@ -101,29 +101,16 @@ internal static class ChatRequestTranslator
 
                     break;
                 case "user":
-                    if (Append(turns, "user", message, path, state, ContentRole.User) is { } userError)
+                    if (Append(turns, "user", message, path, state, ContentRole.User, callNames) is { } userError)
                     {
                         return userError;
                     }
 
                     break;
                 case "assistant":
-                    if (Append(turns, "model", message, path, state, ContentRole.Assistant) is { } assistantError)
+                    if (Append(turns, "model", message, path, state, ContentRole.Assistant, callNames) is { } assistantError)
                     {
                         return assistantError;
-                    }
-
-                    if (message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
-                    {
-                        var order = 0;
-                        foreach (var call in calls.EnumerateArray())
-                        {
-                            if (call.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
-                                && call.TryGetProperty("function", out var function) && function.TryGetProperty("name", out var fname))
-                            {
-                                callNames[id.GetString()!] = (fname.GetString()!, order++);
-                            }
-                        }
                     }
 
                     break;
@@ -192,7 +179,14 @@ internal static class ChatRequestTranslator
         return null;
     }
 
-    private static GatewayError? Append(List<Turn> turns, string role, JsonElement message, string path, State state, ContentRole contentRole)
+    private static GatewayError? Append(
+        List<Turn> turns,
+        string role,
+        JsonElement message,
+        string path,
+        State state,
+        ContentRole contentRole,
+        Dictionary<string, (string Name, int Order)> callNames)
     {
         var turn = turns.Count > 0 && turns[^1].Role == role ? turns[^1] : null;
         if (turn is null)
@@ -232,7 +226,6 @@ internal static class ChatRequestTranslator
 
         if (contentRole == ContentRole.Assistant && message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
         {
-            var first = true;
             var i = 0;
             foreach (var call in calls.EnumerateArray())
             {
@@ -262,15 +255,22 @@ internal static class ChatRequestTranslator
                     ? sig.GetString()
                     : null;
 
-                // Thinking models validate the signature of the first call of each model turn; a client that did not
-                // keep it gets Gemini's documented sentinel instead of a 400.
-                if (signature is null && first && state.ThinkingModel)
+                // Thinking models validate the signature of the first call of each model turn (assistant messages
+                // in a row are one turn); a client that did not keep it gets Gemini's documented sentinel instead of
+                // a 400.
+                if (signature is null && turn.Calls == 0 && state.ThinkingModel)
                 {
                     signature = SkipSignature;
                 }
 
+                // Results are matched to calls by their position in the merged turn.
+                if (call.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+                {
+                    callNames[id.GetString()!] = (name.GetString()!, turn.Calls);
+                }
+
                 turn.Parts.Add(Part.FunctionCall(name.GetString()!, args, signature));
-                first = false;
+                turn.Calls++;
             }
         }
 
@@ -501,6 +501,9 @@ internal static class ChatRequestTranslator
                     }
 
                     break;
+                case "reasoning_effort" when !state.ThinkingModel:
+                    // A model that does not think rejects a thinking configuration; there is nothing to configure.
+                    break;
                 case "reasoning_effort":
                     if (WriteThinking(writer, value.GetString(), state.Model) is { } thinkingError)
                     {
@@ -546,20 +549,23 @@ internal static class ChatRequestTranslator
     }
 
     /// <summary>
-    /// <c>reasoning_effort</c> → <c>thinkingConfig</c>: Gemini 3 takes a thinking level; 2.5 a token budget (none 0,
-    /// minimal 512, low 1024, medium 8192, high 24576, the budgets Google's own OpenAI compatibility layer uses).
+    /// <c>reasoning_effort</c> → <c>thinkingConfig</c>: Gemini 3 takes a thinking level (3 Pro only low and high, so
+    /// minimal → low and medium → high there); 2.5 a token budget (none 0, minimal 512, low 1024, medium 8192, high
+    /// 24576, the budgets Google's own OpenAI compatibility layer uses; 2.5 Pro cannot stop thinking, so none is its
+    /// minimum, 128). Models that do not think get no thinking configuration.
     /// </summary>
     private static GatewayError? WriteThinking(Utf8JsonWriter writer, string? effort, string model)
     {
         var gemini3 = model.StartsWith("gemini-3", StringComparison.OrdinalIgnoreCase);
+        var pro = model.Contains("-pro", StringComparison.OrdinalIgnoreCase);
         writer.WriteStartObject("thinkingConfig");
         if (gemini3)
         {
             var level = effort switch
             {
-                "minimal" or "none" => "minimal",
+                "minimal" or "none" => pro ? "low" : "minimal",
                 "low" => "low",
-                "medium" => "medium",
+                "medium" => pro ? "high" : "medium",
                 "high" => "high",
                 _ => null,
             };
@@ -574,7 +580,7 @@ internal static class ChatRequestTranslator
         {
             int? budget = effort switch
             {
-                "none" => 0,
+                "none" => pro ? 128 : 0,
                 "minimal" => 512,
                 "low" => 1024,
                 "medium" => 8192,
@@ -655,12 +661,22 @@ internal static class ChatRequestTranslator
 
         public List<Part> Parts { get; } = [];
 
-        /// <summary>Gemini wants the responses in the order of the calls they answer, whatever order the client sent.</summary>
+        /// <summary>Gets or sets how many function calls the (merged) model turn holds so far.</summary>
+        public int Calls { get; set; }
+
+        /// <summary>
+        /// Gemini wants the responses in the order of the calls they answer, whatever order the client sent, and
+        /// right after them: function responses first, in call order (a stable sort), then any other part of the turn.
+        /// </summary>
         public void SortToolResults()
         {
-            if (Parts.Count > 1 && Parts.TrueForAll(static p => p.ResponseOrder >= 0))
+            if (Parts.Exists(static p => p.ResponseOrder >= 0))
             {
-                Parts.Sort(static (a, b) => a.ResponseOrder.CompareTo(b.ResponseOrder));
+                var sorted = Parts.Where(static p => p.ResponseOrder >= 0).OrderBy(static p => p.ResponseOrder)
+                    .Concat(Parts.Where(static p => p.ResponseOrder < 0))
+                    .ToList();
+                Parts.Clear();
+                Parts.AddRange(sorted);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LlmGateway.Internal;
@@ -40,7 +39,7 @@ internal static class GeminiErrors
         var status = error.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
         var code = httpStatus > 0 ? httpStatus : error.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : 502;
         var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "Gemini returned an error.";
-        return Build(code, status, message, RetryDelay(error) ?? retryAfter);
+        return Build(code, status, message, UpstreamErrors.RetryInfoDelay(error) ?? retryAfter);
     }
 
     private static GatewayError Build(int httpStatus, string? status, string message, TimeSpan? retryAfter)
@@ -74,25 +73,5 @@ internal static class GeminiErrors
             Code = status?.ToLowerInvariant() ?? "upstream_error",
             RetryAfter = mapped == 429 ? retryAfter : null,
         };
-    }
-
-    private static TimeSpan? RetryDelay(JsonElement error)
-    {
-        if (!error.TryGetProperty("details", out var details) || details.ValueKind != JsonValueKind.Array)
-        {
-            return null;
-        }
-
-        foreach (var detail in details.EnumerateArray())
-        {
-            if (detail.TryGetProperty("retryDelay", out var delay) && delay.ValueKind == JsonValueKind.String
-                && delay.GetString() is { Length: > 1 } text && text.EndsWith('s')
-                && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-            {
-                return TimeSpan.FromSeconds(seconds);
-            }
-        }
-
-        return null;
     }
 }

@@ -13,7 +13,8 @@ namespace LlmGateway.Gemini.Internal;
 /// <item><c>$ref</c> to <c>#/$defs/…</c> or <c>#/definitions/…</c> is inlined (a recursive reference beyond a few
 /// levels becomes an unconstrained object); <c>$defs</c>/<c>definitions</c> are then dropped.</item>
 /// <item><c>"type": ["string", "null"]</c> becomes <c>"type": "string", "nullable": true</c>; <c>oneOf</c> becomes
-/// <c>anyOf</c> (the same for the generator's purpose); <c>const: x</c> becomes <c>enum: [x]</c> for strings.</item>
+/// <c>anyOf</c> (the same for the generator's purpose); <c>const: x</c> becomes <c>enum: [x]</c> for strings. Gemini's
+/// <c>enum</c> takes strings only: an <c>enum</c> or <c>const</c> of numbers or booleans is dropped.</item>
 /// <item>Dropped, as Gemini rejects them: <c>additionalProperties</c>, <c>$schema</c>, <c>$id</c>, <c>strict</c>,
 /// <c>exclusiveMinimum</c>/<c>exclusiveMaximum</c>, <c>examples</c>, <c>allOf</c>/<c>not</c>/<c>if</c>…, unknown
 /// <c>format</c>s. These only narrow what is valid; the model still gets every property, type and description.</item>
@@ -25,7 +26,7 @@ internal static class SchemaReducer
 
     private static readonly HashSet<string> s_copied = new(StringComparer.Ordinal)
     {
-        "title", "description", "nullable", "enum", "minItems", "maxItems", "minProperties", "maxProperties",
+        "title", "description", "nullable", "minItems", "maxItems", "minProperties", "maxProperties",
         "minLength", "maxLength", "pattern", "minimum", "maximum", "propertyOrdering", "default", "example",
     };
 
@@ -111,7 +112,10 @@ internal static class SchemaReducer
                 case "format" when property.Value.ValueKind == JsonValueKind.String && s_formats.Contains(property.Value.GetString()!):
                     property.WriteTo(writer);
                     break;
-                case "const" when !schema.TryGetProperty("enum", out _):
+                case "enum" when property.Value.ValueKind == JsonValueKind.Array && property.Value.EnumerateArray().All(static v => v.ValueKind == JsonValueKind.String):
+                    property.WriteTo(writer);
+                    break;
+                case "const" when property.Value.ValueKind == JsonValueKind.String && !schema.TryGetProperty("enum", out _):
                     writer.WriteStartArray("enum");
                     property.Value.WriteTo(writer);
                     writer.WriteEndArray();

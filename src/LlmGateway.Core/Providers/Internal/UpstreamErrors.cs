@@ -70,6 +70,46 @@ internal static class UpstreamErrors
         return longest;
     }
 
+    /// <summary>
+    /// The wait a Google API error asks for in its body: <c>error.details[].retryDelay</c> of a
+    /// <c>google.rpc.RetryInfo</c> (a protobuf duration such as <c>"7s"</c>); Gemini sends no <c>Retry-After</c>.
+    /// </summary>
+    public static TimeSpan? RetryInfoDelay(JsonElement error)
+    {
+        if (error.ValueKind != JsonValueKind.Object || !error.TryGetProperty("details", out var details) || details.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (var detail in details.EnumerateArray())
+        {
+            if (detail.ValueKind == JsonValueKind.Object && detail.TryGetProperty("retryDelay", out var delay) && delay.ValueKind == JsonValueKind.String
+                && ParseGoDuration(delay.GetString()) is { } wait)
+            {
+                return wait;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The <see cref="RetryInfoDelay(JsonElement)"/> of an error body, if it is one.</summary>
+    public static TimeSpan? RetryInfoDelay(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error)
+                ? RetryInfoDelay(error)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Parses a duration like <c>1h2m3.5s</c>, <c>20ms</c>.</summary>
     internal static TimeSpan? ParseGoDuration(string? text)
     {

@@ -44,8 +44,8 @@ internal static class UpstreamHttpClient
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(500),
                     MaxDelay = MaxRetryWait,
-                    ShouldRetryAfterHeader = true,
-                    ShouldHandle = static args => ValueTask.FromResult(ShouldRetry(args.Outcome)),
+                    ShouldHandle = static args => ShouldRetryAsync(args.Outcome),
+                    DelayGenerator = static args => RequestedDelayAsync(args.Outcome),
                 })
                 .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
@@ -61,9 +61,44 @@ internal static class UpstreamHttpClient
     internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
         { Exception: HttpRequestException } => true,
-        { Result.StatusCode: HttpStatusCode.RequestTimeout } => true,
-        { Result.StatusCode: HttpStatusCode.TooManyRequests } => UpstreamErrors.RetryAfter(outcome.Result) is not { } wait || wait <= MaxRetryWait,
+        { Result.StatusCode: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests } => true,
         { Result: { } response } => (int)response.StatusCode >= 500,
         _ => false,
     };
+
+    /// <summary>A 429 is retried only when the wait it asks for (header or body) is short.</summary>
+    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome) =>
+        ShouldRetry(outcome)
+        && (outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests } response || await RequestedDelayAsync(response) is not { } wait || wait <= MaxRetryWait);
+
+    /// <summary>
+    /// The wait an upstream asks for: <c>Retry-After</c> (or OpenAI's rate-limit reset headers), else a Google
+    /// <c>RetryInfo</c> in a 429's body (the body is buffered, capped, so it can still be read afterwards); null means
+    /// the usual backoff.
+    /// </summary>
+    private static ValueTask<TimeSpan?> RequestedDelayAsync(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result is { } response ? RequestedDelayAsync(response) : ValueTask.FromResult<TimeSpan?>(null);
+
+    private static async ValueTask<TimeSpan?> RequestedDelayAsync(HttpResponseMessage response)
+    {
+        if (UpstreamErrors.RetryAfter(response) is { } header)
+        {
+            return header;
+        }
+
+        if (response.StatusCode != HttpStatusCode.TooManyRequests)
+        {
+            return null;
+        }
+
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(UpstreamErrors.MaxErrorBodySize);
+            return UpstreamErrors.RetryInfoDelay(await response.Content.ReadAsByteArrayAsync());
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }
