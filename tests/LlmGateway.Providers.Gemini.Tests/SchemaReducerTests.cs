@@ -160,6 +160,13 @@ public sealed class SchemaReducerTests
         reduced.GetProperty("type").GetString().Should().NotBeNullOrEmpty();
     }
 
+    [Fact]
+    public void Write_AnyOfWithNull_BecomesTheOtherSchemaNullable()
+    {
+        Reduce("""{"type":"object","properties":{"nick":{"anyOf":[{"type":"string","maxLength":10},{"type":"null"}],"description":"optional"}}}""")
+            .ShouldEqualJson("""{"type":"object","properties":{"nick":{"description":"optional","type":"string","nullable":true,"maxLength":10}}}""");
+    }
+
     [Theory]
     [InlineData("date-time", true)]
     [InlineData("enum", true)]

@@ -43,8 +43,16 @@ internal static class SchemaReducer
         : root.TryGetProperty("definitions", out var definitions) ? definitions
         : null;
 
-    private static void WriteSchema(Utf8JsonWriter writer, JsonElement schema, JsonElement? definitions, int refDepth)
+    private static void WriteSchema(Utf8JsonWriter writer, JsonElement schema, JsonElement? definitions, int refDepth, bool forceNullable = false, JsonElement outer = default)
     {
+        // `anyOf: [X, {"type":"null"}]` (how Pydantic and zod write an optional field) is X, nullable, keeping the
+        // outer schema's title and description.
+        if (NullableAlternative(schema) is { } alternative)
+        {
+            WriteSchema(writer, alternative, definitions, refDepth, forceNullable: true, outer: schema);
+            return;
+        }
+
         if (schema.ValueKind != JsonValueKind.Object)
         {
             // `true`/`{}`-style schemas: anything goes; Gemini needs an object.
@@ -57,7 +65,7 @@ internal static class SchemaReducer
         {
             if (refDepth < MaxRefDepth && Resolve(reference.GetString()!, definitions) is { } target)
             {
-                WriteSchema(writer, target, definitions, refDepth + 1);
+                WriteSchema(writer, target, definitions, refDepth + 1, forceNullable, outer);
             }
             else
             {
@@ -70,7 +78,19 @@ internal static class SchemaReducer
         }
 
         writer.WriteStartObject();
-        var nullable = false;
+        if (outer.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var name in (ReadOnlySpan<string>)["title", "description"])
+            {
+                if (outer.TryGetProperty(name, out var value) && !schema.TryGetProperty(name, out _))
+                {
+                    writer.WritePropertyName(name);
+                    value.WriteTo(writer);
+                }
+            }
+        }
+
+        var nullable = forceNullable;
         string? type = null;
         if (schema.TryGetProperty("type", out var typeElement))
         {
@@ -162,6 +182,26 @@ internal static class SchemaReducer
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>The X of a schema that is exactly <c>anyOf</c>/<c>oneOf</c> <c>[X, {"type":"null"}]</c>, else null.</summary>
+    private static JsonElement? NullableAlternative(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || schema.TryGetProperty("type", out _))
+        {
+            return null;
+        }
+
+        var options = schema.TryGetProperty("anyOf", out var anyOf) ? anyOf : schema.TryGetProperty("oneOf", out var oneOf) ? oneOf : default;
+        if (options.ValueKind != JsonValueKind.Array || options.GetArrayLength() != 2)
+        {
+            return null;
+        }
+
+        static bool IsNull(JsonElement option) =>
+            option.ValueKind == JsonValueKind.Object && option.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "null";
+
+        return IsNull(options[0]) ? options[1] : IsNull(options[1]) ? options[0] : null;
     }
 
     private static JsonElement? Resolve(string reference, JsonElement? definitions)
