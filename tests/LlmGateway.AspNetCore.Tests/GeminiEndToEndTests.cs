@@ -287,8 +287,55 @@ public sealed class GeminiEndToEndTests : IDisposable
         contents[2].GetProperty("parts")[0].GetProperty("functionResponse").GetProperty("response").GetProperty("temp").GetInt32().Should().Be(-3);
     }
 
+    [Fact]
+    public async Task ResponsesApiStreamThroughTheChatTranslation()
+    {
+        const string sse = "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Hel\"}]},\"index\":0}],\"responseId\":\"g9\"}\r\n\r\n"
+            + "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"lo\"},{\"functionCall\":{\"name\":\"lookup\",\"args\":{\"q\":\"x\"}},\"thoughtSignature\":\"c2ln\"}]},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":3,\"totalTokenCount\":8},\"responseId\":\"g9\"}\r\n\r\n";
+        _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:streamGenerateContent").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream").WithBody(sse));
+        using var client = new HttpClient { BaseAddress = _address };
+
+        using var response = await client.PostAsync("/v1/responses", new StringContent(
+            """{"model":"gemini-2.5-flash","input":"hi","stream":true,"tools":[{"type":"function","name":"lookup","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}]}""",
+            Encoding.UTF8,
+            "application/json"));
+
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        var text = await response.Content.ReadAsStringAsync();
+        text.Should().NotContain("[DONE]");
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(block => (Name: block.Split('\n')[0]["event: ".Length..], Data: JsonDocument.Parse(block.Split('\n')[1]["data: ".Length..]).RootElement))
+            .ToList();
+        events.Select(e => e.Name).Should().Equal(
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.output_text.delta",
+            "response.output_text.delta",
+            "response.output_item.added",
+            "response.function_call_arguments.delta",
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.function_call_arguments.done",
+            "response.output_item.done",
+            "response.completed");
+        events.Select(e => e.Data.GetProperty("sequence_number").GetInt32()).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        events.Should().OnlyContain(e => e.Data.GetProperty("type").GetString() == e.Name);
+        var completed = events[^1].Data.GetProperty("response");
+        completed.GetProperty("status").GetString().Should().Be("completed");
+        completed.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString().Should().Be("Hello");
+        var call = completed.GetProperty("output")[1];
+        call.GetProperty("name").GetString().Should().Be("lookup");
+        call.GetProperty("arguments").GetString().Should().Be("""{"q":"x"}""");
+        call.GetProperty("extra_content").GetProperty("google").GetProperty("thought_signature").GetString().Should().Be("c2ln");
+        completed.GetProperty("usage").GetProperty("total_tokens").GetInt32().Should().Be(8);
+        events[0].Data.GetProperty("response").GetProperty("id").GetString().Should().Be(completed.GetProperty("id").GetString(), "the id is stable across the stream");
+    }
+
     [Theory]
-    [InlineData("""{"model":"gemini-2.5-flash","input":"hi","stream":true}""", "stream")]
     [InlineData("""{"model":"gemini-2.5-flash","input":"hi","previous_response_id":"resp_1"}""", "previous_response_id")]
     [InlineData("""{"model":"gemini-2.5-flash","input":"hi","tools":[{"type":"web_search"}]}""", "tools[0].type")]
     public async Task ResponsesFeaturesGeminiCannotServeAreA400(string body, string param)

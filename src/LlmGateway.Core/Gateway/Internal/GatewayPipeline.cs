@@ -123,21 +123,10 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
 
     /// <summary>
     /// The Responses API for a provider that speaks only chat (Gemini): the request is translated to chat, the chat
-    /// answer back to a response object. Streaming is not bridged yet and is refused with a 400 saying so.
+    /// answer back to a response object, or a chat stream to the Responses event stream.
     /// </summary>
     private async ValueTask<GatewayResponse> BridgeResponsesAsync(ILlmProvider provider, ProviderRequest request, bool stream, CancellationToken cancellationToken)
     {
-        if (stream)
-        {
-            return WithProvider(
-                GatewayResponse.FromError(new GatewayError(
-                    GatewayErrorKind.InvalidRequest,
-                    $"Streaming the Responses API is not available for {provider.Type} models yet; use \"stream\": false, or /v1/chat/completions.",
-                    "stream")
-                { Code = "unsupported_parameter" }),
-                provider);
-        }
-
         byte[]? chatBody;
         GatewayError? invalid;
         try
@@ -154,10 +143,22 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             return WithProvider(GatewayResponse.FromError(invalid), provider);
         }
 
-        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream: false) { RequestId = request.RequestId }, cancellationToken);
+        if (stream && (provider.Capabilities & ProviderCapabilities.StreamingChatCompletions) == 0)
+        {
+            return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UnsupportedOperation, $"The provider '{provider.Name}' cannot stream.", "stream")), provider);
+        }
+
+        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId }, cancellationToken);
         if (!chat.IsSuccess)
         {
             return chat;
+        }
+
+        if (chat.Events is { } chunks)
+        {
+            var events = GatewayResponse.FromEvents(ChatStreamToResponsesEvents.TranslateAsync(chunks, request.Model, cancellationToken), endsWithDone: false);
+            events.ProviderName = provider.Name;
+            return await PrefetchFirstEventAsync(events, cancellationToken);
         }
 
         using var completion = System.Text.Json.JsonDocument.Parse(chat.Body);

@@ -210,8 +210,19 @@ internal static class ResponsesToChatTranslator
             var value = property.Value;
             switch (property.Name)
             {
-                case "temperature" or "top_p" or "parallel_tool_calls" or "stream" or "user" or "metadata" or "store" or "service_tier" or "top_logprobs" or "cached_content" or "safety_settings":
+                case "temperature" or "top_p" or "parallel_tool_calls" or "user" or "metadata" or "store" or "service_tier" or "top_logprobs" or "cached_content" or "safety_settings":
                     property.WriteTo(writer);
+                    break;
+                case "stream":
+                    property.WriteTo(writer);
+                    if (value.ValueKind == JsonValueKind.True)
+                    {
+                        // The final response.completed event carries the usage.
+                        writer.WriteStartObject("stream_options");
+                        writer.WriteBoolean("include_usage", true);
+                        writer.WriteEndObject();
+                    }
+
                     break;
                 case "max_output_tokens":
                     writer.WritePropertyName("max_completion_tokens");
