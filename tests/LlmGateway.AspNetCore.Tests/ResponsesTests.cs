@@ -26,6 +26,9 @@ public sealed class ResponsesTests : IDisposable
     {
         _host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?>
         {
+            // The stand-in upstreams have the Responses API, as OpenAI itself does.
+            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
+            ["LlmGateway:Providers:second:UseResponsesApi"] = "true",
             // A second OpenAI-type instance: stored responses must still reach the one that made them.
             ["LlmGateway:Providers:second:Type"] = "OpenAI",
             ["LlmGateway:Providers:second:BaseUrl"] = _upstream.Urls[0] + "/second/v1",
@@ -147,6 +150,25 @@ public sealed class ResponsesTests : IDisposable
         using var error = JsonDocument.Parse(last["event: error\ndata: ".Length..].Trim());
         error.RootElement.GetProperty("type").GetString().Should().Be("error");
         error.RootElement.GetProperty("code").GetString().Should().Be("stream_interrupted");
+    }
+
+    [Fact]
+    public async Task InstanceWithoutTheResponsesApiIsServedThroughItsChatCompletions()
+    {
+        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Providers:openai:UseResponsesApi"] = "false" });
+        using var client = host.CreateClient();
+        _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).RespondWith(Json(Bodies.ChatCompletion));
+
+        using var response = await client.PostAsync("/v1/responses", new StringContent("""{"model":"gpt-4o-mini","input":"hi","instructions":"Be brief."}""", Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        body.RootElement.GetProperty("object").GetString().Should().Be("response");
+        body.RootElement.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString().Should().Be("Hello there!");
+        var sent = _upstream.LogEntries.Should().ContainSingle(e => e.RequestMessage.Path == "/v1/chat/completions").Subject.RequestMessage;
+        using var chat = JsonDocument.Parse(sent.Body!);
+        chat.RootElement.GetProperty("messages")[0].GetProperty("role").GetString().Should().Be("system");
+        chat.RootElement.GetProperty("messages")[1].GetProperty("content").GetString().Should().Be("hi");
     }
 
     private static IResponseBuilder Json(string body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body);

@@ -35,4 +35,11 @@ public sealed class ProviderOptions
 
     /// <summary>Gets or sets the OpenAI project sent as <c>OpenAI-Project</c> (OpenAI instances only).</summary>
     public string? Project { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the upstream has OpenAI's Responses API (OpenAI instances only). Defaults to true for
+    /// OpenAI's own API and false for other base URLs, since most OpenAI-compatible servers lack it. When false,
+    /// <c>/v1/responses</c> requests for this instance are served through its chat completions, translated both ways.
+    /// </summary>
+    public bool? UseResponsesApi { get; set; }
 }

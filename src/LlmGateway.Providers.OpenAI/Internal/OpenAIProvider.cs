@@ -59,9 +59,15 @@ internal sealed class OpenAIProvider : ILlmProvider
         _baseUri = baseUri;
         _models = new Uri(baseUri, "models");
 
+        var openAIItself = baseUri.Host.EndsWith("api.openai.com", StringComparison.OrdinalIgnoreCase);
+        Capabilities = ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings
+            | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech | ProviderCapabilities.AudioTranscriptions
+            | ProviderCapabilities.AudioTranslations
+            | (options.UseResponsesApi ?? openAIItself ? ProviderCapabilities.Responses : ProviderCapabilities.None);
+
         // OpenAI's own API needs a key; a local OpenAI-compatible server (Ollama, vLLM) usually does not, so for
         // those the request goes without one and the upstream decides.
-        if (string.IsNullOrEmpty(options.ApiKey) && baseUri.Host.EndsWith("api.openai.com", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrEmpty(options.ApiKey) && openAIItself)
         {
             var env = string.Equals(name, ProviderTypes.OpenAI, StringComparison.OrdinalIgnoreCase) ? " or the OPENAI_API_KEY environment variable" : string.Empty;
             _notConfigured = new GatewayError(
@@ -74,10 +80,7 @@ internal sealed class OpenAIProvider : ILlmProvider
 
     public string Type => ProviderTypes.OpenAI;
 
-    public ProviderCapabilities Capabilities =>
-        ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.Embeddings
-        | ProviderCapabilities.ModelList | ProviderCapabilities.AudioSpeech | ProviderCapabilities.AudioTranscriptions
-        | ProviderCapabilities.AudioTranslations | ProviderCapabilities.Responses;
+    public ProviderCapabilities Capabilities { get; }
 
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
