@@ -335,6 +335,36 @@ public sealed class GeminiEndToEndTests : IDisposable
         events[0].Data.GetProperty("response").GetProperty("id").GetString().Should().Be(completed.GetProperty("id").GetString(), "the id is stable across the stream");
     }
 
+    [Fact]
+    public async Task SdkResponsesClientStreamsFromGemini()
+    {
+        const string sse = "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Good \"}]},\"index\":0}]}\r\n\r\n"
+            + "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"morning\"}]},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":2,\"candidatesTokenCount\":2,\"totalTokenCount\":4}}\r\n\r\n";
+        _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:streamGenerateContent").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream").WithBody(sse));
+#pragma warning disable OPENAI001 // the Responses client is marked experimental in the SDK
+        var responses = _sdk.GetResponsesClient();
+
+        var text = new StringBuilder();
+        global::OpenAI.Responses.ResponseResult? completed = null;
+        await foreach (var update in await responses.CreateResponseStreamingAsync("gemini-2.5-flash", "Say good morning", previousResponseId: null))
+        {
+            if (update is global::OpenAI.Responses.StreamingResponseOutputTextDeltaUpdate delta)
+            {
+                text.Append(delta.Delta);
+            }
+            else if (update is global::OpenAI.Responses.StreamingResponseCompletedUpdate done)
+            {
+                completed = done.Response;
+            }
+        }
+#pragma warning restore OPENAI001
+
+        text.ToString().Should().Be("Good morning");
+        completed!.GetOutputText().Should().Be("Good morning");
+        completed.Usage.TotalTokenCount.Should().Be(4);
+    }
+
     [Theory]
     [InlineData("""{"model":"gemini-2.5-flash","input":"hi","previous_response_id":"resp_1"}""", "previous_response_id")]
     [InlineData("""{"model":"gemini-2.5-flash","input":"hi","tools":[{"type":"web_search"}]}""", "tools[0].type")]
