@@ -35,9 +35,7 @@ public sealed class StreamingTimingTests
         using var host = new GatewayHost(upstream.BaseUrl);
         var address = host.StartKestrel();
         using var client = new HttpClient { BaseAddress = address };
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        using var response = await PostStreamAsync(client);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
 
         var first = await Sse.ReadEventAsync(reader).WaitAsync(s_guard);
@@ -102,8 +100,7 @@ public sealed class StreamingTimingTests
 
         using (var client = new HttpClient { BaseAddress = address })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+            using var response = await PostStreamAsync(client);
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
             (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().NotBeNull();
         } // disposing the client closes the connection: the client is gone
@@ -128,9 +125,7 @@ public sealed class StreamingTimingTests
         using var host = new GatewayHost(upstream.BaseUrl);
         var address = host.StartKestrel();
         using var client = new HttpClient { BaseAddress = address };
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        using var response = await PostStreamAsync(client);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be(Sse.Chunk("c1", "partial"));
         clientGotFirstChunk.SetResult();
@@ -159,9 +154,7 @@ public sealed class StreamingTimingTests
             services => services.AddSingleton<TimeProvider>(time));
         var address = host.StartKestrel();
         using var client = new HttpClient { BaseAddress = address };
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
+        using var response = await PostStreamAsync(client);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         (await Sse.ReadEventAsync(reader).WaitAsync(s_guard)).Should().Be(Sse.Chunk("c1", "first"));
 
@@ -200,5 +193,12 @@ public sealed class StreamingTimingTests
 
         response.StatusCode.Should().Be(HttpStatusCode.GatewayTimeout);
         (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("code").GetString().Should().Be("upstream_timeout");
+    }
+
+    /// <summary>Posts the streaming chat request and returns as soon as the headers are in.</summary>
+    private static async Task<HttpResponseMessage> PostStreamAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamRequest, Encoding.UTF8, "application/json") };
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(s_guard);
     }
 }
