@@ -171,5 +171,21 @@ public sealed class ResponsesTests : IDisposable
         chat.RootElement.GetProperty("messages")[1].GetProperty("content").GetString().Should().Be("hi");
     }
 
+    [Theory]
+    [InlineData("/v1/responses/resp_1/../../organization/admin_api_keys")]
+    [InlineData("/v1/responses/%2E%2E/%2E%2E/organization/admin_api_keys")]
+    [InlineData("/v1/responses/resp_1%2F..%2F..%2Fusage")]
+    [InlineData("/v1/responses/resp_1/anything")]
+    [InlineData("/v1/responses/resp_1/input_items/extra")]
+    public async Task OnlyResponsePathsReachTheUpstream(string path)
+    {
+        using var client = new HttpClient { BaseAddress = _address };
+
+        using var response = await client.GetAsync(path);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        _upstream.LogEntries.Should().BeEmpty("the gateway's provider key must never go to a path the client picked");
+    }
+
     private static IResponseBuilder Json(string body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body);
 }

@@ -32,6 +32,14 @@ internal static class ForwardEndpoint
 
             var gateway = services.GetRequiredService<ILlmGateway>();
             var isResource = operation == GatewayOperation.ResponsesResource;
+            if (isResource && !IsResponsePath(context.Request.RouteValues["rest"] as string))
+            {
+                // Only a response id, optionally with /cancel or /input_items, goes upstream: any other path would send
+                // the gateway's provider key to whatever the client names on the upstream host.
+                await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.NotFound, $"Invalid URL ({context.Request.Method} {context.Request.Path})."));
+                return;
+            }
+
             var request = new GatewayRequest(operation, body)
             {
                 RequestId = RequestIds.Get(context),
@@ -57,6 +65,21 @@ internal static class ForwardEndpoint
             logger.EndpointFailed(context.Request.Path, ex);
             await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.Internal, "The gateway failed to handle the request."));
         }
+    }
+
+    /// <summary>Whether a path below <c>/v1/responses/</c> is <c>{id}</c>, <c>{id}/cancel</c> or <c>{id}/input_items</c>.</summary>
+    internal static bool IsResponsePath(string? rest)
+    {
+        if (string.IsNullOrEmpty(rest))
+        {
+            return false;
+        }
+
+        var segments = rest.Split('/');
+        return segments.Length <= 2
+            && segments[0].Length is > 0 and <= 256
+            && segments[0].All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+            && (segments.Length == 1 || segments[1] is "cancel" or "input_items");
     }
 
     private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger)
