@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using LlmGateway.Internal;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ internal sealed class OpenAIProvider : ILlmProvider
     private readonly TimeSpan _requestTimeout;
     private readonly TimeSpan _streamIdleTimeout;
     private readonly GatewayError? _notConfigured;
+    private volatile bool _responsesUnavailable;
 
     public OpenAIProvider(
         string name,
@@ -88,6 +90,12 @@ internal sealed class OpenAIProvider : ILlmProvider
         if (_notConfigured is { } notConfigured)
         {
             return GatewayResponse.FromError(notConfigured);
+        }
+
+        if (request.Operation == GatewayOperation.ChatCompletions && (Capabilities & ProviderCapabilities.Responses) != 0 && !_responsesUnavailable
+            && await ChatOverResponsesAsync(request, cancellationToken) is { } viaResponses)
+        {
+            return viaResponses;
         }
 
         var uri = request.Operation switch
@@ -207,6 +215,52 @@ internal sealed class OpenAIProvider : ILlmProvider
         {
             response?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A chat completion sent over the Responses API and translated back, so it looks exactly like a chat completion;
+    /// null when the request needs chat completions, or when the upstream turns out to have no Responses API (a 404,
+    /// 405 or 501 that is not about the model), which is then remembered for this instance.
+    /// </summary>
+    private async ValueTask<GatewayResponse?> ChatOverResponsesAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        byte[]? body;
+        bool includeUsage;
+        try
+        {
+            body = ChatOverResponses.TranslateRequest(request.Body, out includeUsage);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or JsonException)
+        {
+            return null; // something unusual in the request: chat completions will judge it
+        }
+
+        if (body is null)
+        {
+            return null;
+        }
+
+        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId }, cancellationToken);
+        if (response.Error is { } error)
+        {
+            if (error.StatusCode is 404 or 405 or 501 && !Encoding.UTF8.GetString(error.UpstreamBody.Span).Contains("model_not_found", StringComparison.Ordinal))
+            {
+                _responsesUnavailable = true;
+                _logger.ResponsesApiUnavailable(Name);
+                return null;
+            }
+
+            return response;
+        }
+
+        if (response.Events is { } events)
+        {
+            return GatewayResponse.FromEvents(ResponsesToChatCompletion.TranslateStreamAsync(events, includeUsage, cancellationToken))
+                .WithUpstreamRequestId(response.UpstreamRequestId);
+        }
+
+        using var document = JsonDocument.Parse(response.Body);
+        return ResponsesToChatCompletion.Translate(document.RootElement).WithUpstreamRequestId(response.UpstreamRequestId);
     }
 
     public async ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default)

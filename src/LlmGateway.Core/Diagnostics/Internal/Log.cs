@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream answered an invalid response: {Reason}")]
     public static partial void UpstreamInvalid(this ILogger logger, string provider, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Provider {Provider}: the upstream has no Responses API; chat completions go to /chat/completions from now on.")]
+    public static partial void ResponsesApiUnavailable(this ILogger logger, string provider);
 }
