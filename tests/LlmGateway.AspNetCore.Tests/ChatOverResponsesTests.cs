@@ -5,6 +5,7 @@ using System.Text.Json;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
 using OpenAI;
 using OpenAI.Chat;
+using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -190,6 +191,71 @@ public sealed class ChatOverResponsesTests : IDisposable
         completion.ToolCalls.Single().FunctionName.Should().Be("get_weather");
         completion.Content.Single().Text.Should().Be("Let me check.");
         completion.Usage.OutputTokenDetails.ReasoningTokenCount.Should().Be(30);
+    }
+
+    [Fact]
+    public async Task BackgroundModePollsUntilTheResponseIsDoneThenDeletesIt()
+    {
+        var time = new ArmingTimeProvider();
+        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
+            ["LlmGateway:Providers:openai:UseBackgroundMode"] = "true",
+        }, services => services.AddSingleton<TimeProvider>(time));
+        using var client = host.CreateClient();
+        const string queued = """{"id":"resp_bg","object":"response","created_at":1,"status":"queued","model":"o3-pro","output":[]}""";
+        _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost()).RespondWith(Json(queued));
+        _upstream.Given(Request.Create().WithPath("/v1/responses/resp_bg").UsingGet()).InScenario("bg").WillSetStateTo("done")
+            .RespondWith(Json(queued.Replace("queued", "in_progress", StringComparison.Ordinal)));
+        _upstream.Given(Request.Create().WithPath("/v1/responses/resp_bg").UsingGet()).InScenario("bg").WhenStateIs("done")
+            .RespondWith(Json(ToolCallResponse.Replace("resp_67ccd2bed1ec8190", "resp_bg", StringComparison.Ordinal)));
+        _upstream.Given(Request.Create().WithPath("/v1/responses/resp_bg").UsingDelete()).RespondWith(Json("""{"id":"resp_bg","object":"response.deleted","deleted":true}"""));
+
+        var call = client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"o3-pro","messages":[{"role":"user","content":"Think hard."}]}""", Encoding.UTF8, "application/json"));
+        await time.WaitForArmedAsync(TimeSpan.FromSeconds(1)).WaitAsync(TimeSpan.FromSeconds(20));
+        time.Fake.Advance(TimeSpan.FromSeconds(1));
+        await time.WaitForArmedAsync(TimeSpan.FromSeconds(2)).WaitAsync(TimeSpan.FromSeconds(20));
+        time.Fake.Advance(TimeSpan.FromSeconds(2));
+        using var response = await call.WaitAsync(TimeSpan.FromSeconds(20));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        completion.RootElement.GetProperty("id").GetString().Should().Be("chatcmpl-bg");
+        completion.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString().Should().Be("Let me check.");
+        _upstream.LogEntries.Select(e => (e.RequestMessage.Method, e.RequestMessage.Path)).Should().Equal(
+            ("POST", "/v1/responses"), ("GET", "/v1/responses/resp_bg"), ("GET", "/v1/responses/resp_bg"), ("DELETE", "/v1/responses/resp_bg"));
+        using var created = JsonDocument.Parse(_upstream.LogEntries[0].RequestMessage.Body!);
+        created.RootElement.GetProperty("background").GetBoolean().Should().BeTrue();
+        created.RootElement.GetProperty("store").GetBoolean().Should().BeTrue("background mode needs a stored response");
+    }
+
+    [Fact]
+    public async Task ClientThatGoesAwayCancelsTheBackgroundResponse()
+    {
+        var time = new ArmingTimeProvider();
+        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
+            ["LlmGateway:Providers:openai:UseBackgroundMode"] = "true",
+        }, services => services.AddSingleton<TimeProvider>(time));
+        using var client = host.CreateClient();
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost())
+            .RespondWith(Json("""{"id":"resp_gone","object":"response","created_at":1,"status":"queued","model":"o3-pro","output":[]}"""));
+        _upstream.Given(Request.Create().WithPath("/v1/responses/resp_gone/cancel").UsingPost())
+            .RespondWith(Response.Create().WithCallback(_ =>
+            {
+                cancelled.TrySetResult();
+                return new WireMock.ResponseMessage { StatusCode = 200, BodyData = new WireMock.Util.BodyData { BodyAsString = """{"id":"resp_gone","status":"cancelled"}""", DetectedBodyType = WireMock.Types.BodyType.String } };
+            }));
+        using var gone = new CancellationTokenSource();
+
+        var call = client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"o3-pro","messages":[{"role":"user","content":"Think."}]}""", Encoding.UTF8, "application/json"), gone.Token);
+        await time.WaitForArmedAsync(TimeSpan.FromSeconds(1)).WaitAsync(TimeSpan.FromSeconds(20));
+        await gone.CancelAsync();
+
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await FluentActions.Awaiting(() => call).Should().ThrowAsync<OperationCanceledException>();
     }
 
     private static IResponseBuilder Json(string body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body);

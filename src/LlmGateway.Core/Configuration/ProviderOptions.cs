@@ -42,4 +42,14 @@ public sealed class ProviderOptions
     /// <c>/v1/responses</c> requests for this instance are served through its chat completions, translated both ways.
     /// </summary>
     public bool? UseResponsesApi { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether non-streaming chat completions over the Responses API run in background mode (OpenAI
+    /// instances only): the gateway creates the response with <c>background: true</c>, polls it with exponential
+    /// backoff (1 s doubling to 30 s, within <see cref="LlmGatewayOptions.RequestTimeout"/>) until it is completed,
+    /// failed or cancelled, answers the client, and deletes the stored response. It suits instances that serve slow
+    /// models (o3-pro, deep research), whose answers could outlast a held-open connection. A client that goes away
+    /// cancels the background response. Defaults to false.
+    /// </summary>
+    public bool UseBackgroundMode { get; set; }
 }

@@ -16,9 +16,9 @@ internal sealed class GeminiProviderFactory(IHttpClientFactory httpClientFactory
             yield return error;
         }
 
-        if (options.Organization is not null || options.Project is not null || options.UseResponsesApi is not null)
+        if (options.Organization is not null || options.Project is not null || options.UseResponsesApi is not null || options.UseBackgroundMode)
         {
-            yield return $"LlmGateway:Providers:{name}: Organization, Project and UseResponsesApi are OpenAI settings; a Gemini instance has none.";
+            yield return $"LlmGateway:Providers:{name}: Organization, Project, UseResponsesApi and UseBackgroundMode are OpenAI settings; a Gemini instance has none.";
         }
     }
 

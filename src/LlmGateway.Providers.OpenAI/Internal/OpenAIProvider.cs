@@ -228,7 +228,7 @@ internal sealed class OpenAIProvider : ILlmProvider
         bool includeUsage;
         try
         {
-            body = ChatOverResponses.TranslateRequest(request.Body, out includeUsage);
+            body = ChatOverResponses.TranslateRequest(request.Body, background: _options.UseBackgroundMode && !request.Stream, out includeUsage);
         }
         catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or JsonException)
         {
@@ -259,9 +259,98 @@ internal sealed class OpenAIProvider : ILlmProvider
                 .WithUpstreamRequestId(response.UpstreamRequestId);
         }
 
+        if (_options.UseBackgroundMode && !request.Stream)
+        {
+            response = await AwaitBackgroundAsync(response, cancellationToken);
+            if (response.Error is not null)
+            {
+                return response;
+            }
+        }
+
         using var document = JsonDocument.Parse(response.Body);
         return ResponsesToChatCompletion.Translate(document.RootElement).WithUpstreamRequestId(response.UpstreamRequestId);
     }
+
+    /// <summary>
+    /// Polls a background response until it is no longer queued or in progress: 1 s, doubling to 30 s between polls,
+    /// within the request timeout. A caller that goes away, or a timeout, cancels it upstream; once it is done, the
+    /// stored response is deleted, as chat completions are not stored.
+    /// </summary>
+    private async Task<GatewayResponse> AwaitBackgroundAsync(GatewayResponse created, CancellationToken cancellationToken)
+    {
+        string? id;
+        string? status;
+        using (var document = JsonDocument.Parse(created.Body))
+        {
+            id = document.RootElement.TryGetProperty("id", out var i) ? i.GetString() : null;
+            status = document.RootElement.TryGetProperty("status", out var s) ? s.GetString() : null;
+        }
+
+        if (id is null)
+        {
+            return UpstreamCall.Invalid(_logger, Name, "a background response came without an id.");
+        }
+
+        var current = created;
+        var delay = TimeSpan.FromSeconds(1);
+        var deadline = _timeProvider.GetUtcNow() + _requestTimeout;
+        try
+        {
+            while (status is "queued" or "in_progress")
+            {
+                if (_timeProvider.GetUtcNow() + delay > deadline)
+                {
+                    await CancelBackgroundAsync(id);
+                    return GatewayResponse.FromError(new GatewayError(
+                        GatewayErrorKind.UpstreamTimeout,
+                        $"The background response of provider '{Name}' did not finish within {_requestTimeout} (LlmGateway:RequestTimeout)."));
+                }
+
+                await Task.Delay(delay, _timeProvider, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                current = await SendAsync(Resource(HttpMethod.Get, id), cancellationToken);
+                if (current.Error is not null)
+                {
+                    return current;
+                }
+
+                using var document = JsonDocument.Parse(current.Body);
+                status = document.RootElement.TryGetProperty("status", out var s) ? s.GetString() : null;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelBackgroundAsync(id);
+            throw;
+        }
+
+        await SendQuietlyAsync(Resource(HttpMethod.Delete, id));
+        return current;
+    }
+
+    private Task CancelBackgroundAsync(string id) => SendQuietlyAsync(Resource(HttpMethod.Post, id, "/cancel"));
+
+    /// <summary>Best effort, bounded, and not tied to the caller, who may be gone already.</summary>
+    private async Task SendQuietlyAsync(ProviderRequest request)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), _timeProvider);
+        try
+        {
+            await using var _ = await SendAsync(request, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The upstream will expire the response on its own.
+        }
+    }
+
+    private static ProviderRequest Resource(HttpMethod method, string id, string suffix = "") =>
+        new(GatewayOperation.ResponsesResource, ReadOnlyMemory<byte>.Empty, string.Empty, stream: false)
+        {
+            Method = method,
+            ResourcePath = $"responses/{Uri.EscapeDataString(id)}{suffix}",
+        };
 
     public async ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default)
     {

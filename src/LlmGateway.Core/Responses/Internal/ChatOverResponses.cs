@@ -24,7 +24,10 @@ internal static class ChatOverResponses
     };
 
     /// <summary>The Responses request, or null when the chat request needs chat completions.</summary>
-    public static byte[]? TranslateRequest(ReadOnlyMemory<byte> body, out bool includeUsage)
+    /// <param name="body">The chat request.</param>
+    /// <param name="background">Whether to create the response in background mode (which needs it stored).</param>
+    /// <param name="includeUsage">Whether the client asked for a usage chunk.</param>
+    public static byte[]? TranslateRequest(ReadOnlyMemory<byte> body, bool background, out bool includeUsage)
     {
         includeUsage = false;
         using var document = JsonDocument.Parse(body);
@@ -38,7 +41,12 @@ internal static class ChatOverResponses
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteBoolean("store", false);
+            writer.WriteBoolean("store", background);
+            if (background)
+            {
+                writer.WriteBoolean("background", true);
+            }
+
             foreach (var property in root.EnumerateObject())
             {
                 var value = property.Value;
