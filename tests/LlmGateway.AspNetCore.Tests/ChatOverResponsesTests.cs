@@ -145,6 +145,42 @@ public sealed class ChatOverResponsesTests : IDisposable
         error.RootElement.GetProperty("error").GetProperty("message").GetString().Should().Be("The model crashed.");
     }
 
+    [Theory]
+    [InlineData("max_output_tokens", "length")]
+    [InlineData("content_filter", "content_filter")]
+    public async Task IncompleteResponseIsATruncatedChatCompletionNotASuccess(string reason, string finishReason)
+    {
+        _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost()).RespondWith(Json($$$"""
+            {"id":"resp_i","object":"response","created_at":1,"status":"incomplete","incomplete_details":{"reason":"{{{reason}}}"},"model":"gpt-4.1",
+             "output":[{"type":"message","id":"msg_i","status":"incomplete","role":"assistant","content":[{"type":"output_text","text":"Half an ans","annotations":[]}]}],
+             "usage":{"input_tokens":3,"output_tokens":16,"total_tokens":19}}
+            """));
+
+        using var response = await _client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4.1","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
+
+        using var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var choice = completion.RootElement.GetProperty("choices")[0];
+        choice.GetProperty("finish_reason").GetString().Should().Be(finishReason);
+        choice.GetProperty("message").GetProperty("content").GetString().Should().Be("Half an ans");
+    }
+
+    [Fact]
+    public async Task IncompleteStreamEndsWithItsFinishReason()
+    {
+        const string sse = "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_j\",\"created_at\":1,\"status\":\"in_progress\",\"model\":\"gpt-4.1\"}}\n\n"
+            + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"delta\":\"Half\"}\n\n"
+            + "event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"sequence_number\":2,\"response\":{\"id\":\"resp_j\",\"status\":\"incomplete\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"}}}\n\n";
+        _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream").WithBody(sse));
+
+        using var response = await _client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
+
+        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
+        events[^1].Should().Be("[DONE]");
+        using var last = JsonDocument.Parse(events[^2]);
+        last.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString().Should().Be("length");
+    }
+
     [Fact]
     public async Task UpstreamWithoutTheResponsesApiFallsBackToChatAndRemembers()
     {
