@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmGateway.StandInUpstream.Gemini;
+using LlmGateway.StandInUpstream.OpenAI;
 
 // An OpenAI-compatible stand-in upstream: it answers chat completions (streaming or not) by echoing the last user
 // message, embeddings with small deterministic vectors (float or base64), and a model list. It is not an LLM; it
 // speaks OpenAI's documented wire format so the gateway and its clients can be tried without a provider key.
+// The Responses API and audio are in OpenAI/OpenAIExtras.cs.
 // It is also a stand-in for the Gemini API v1beta under /v1beta (see Gemini/GeminiStandIn.cs and docs/gemini-wire-format.md).
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://localhost:5081");
@@ -82,6 +84,7 @@ app.MapPost("/v1/embeddings", async (HttpContext context) =>
     return Results.Json(new { @object = "list", data, model = request?["model"]?.GetValue<string>(), usage = new { prompt_tokens = inputs.Count, total_tokens = inputs.Count } });
 });
 
+app.MapOpenAIExtras();
 app.MapGemini();
 
 app.Run();
