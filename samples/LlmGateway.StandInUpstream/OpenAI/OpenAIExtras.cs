@@ -49,13 +49,22 @@ internal static class OpenAIExtras
             ? new() { ["type"] = "function_call", ["id"] = "fc_" + id[5..], ["call_id"] = "call_" + id[5..], ["name"] = tool, ["arguments"] = "{\"query\":\"test\"}", ["status"] = "completed" }
             : new()
             {
-                ["type"] = "message", ["id"] = "msg_" + id[5..], ["status"] = "completed", ["role"] = "assistant",
+                ["type"] = "message",
+                ["id"] = "msg_" + id[5..],
+                ["status"] = "completed",
+                ["role"] = "assistant",
                 ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = "Echo: " + lastText, ["annotations"] = new JsonArray() }),
             };
         var response = new JsonObject
         {
-            ["id"] = id, ["object"] = "response", ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["status"] = "completed", ["model"] = model,
-            ["output"] = new JsonArray(item), ["error"] = null, ["incomplete_details"] = null,
+            ["id"] = id,
+            ["object"] = "response",
+            ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["status"] = "completed",
+            ["model"] = model,
+            ["output"] = new JsonArray(item),
+            ["error"] = null,
+            ["incomplete_details"] = null,
             ["usage"] = new JsonObject { ["input_tokens"] = 8, ["output_tokens"] = 5, ["total_tokens"] = 13 },
         };
         if (request["store"]?.GetValue<bool>() != false)
