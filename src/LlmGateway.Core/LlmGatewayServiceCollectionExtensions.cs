@@ -60,6 +60,13 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<RouteTableProvider>();
         services.TryAddSingleton<ModelListService>();
         services.TryAddSingleton<ResponseOwners>();
+        services.TryAddSingleton<IRandomSource, SharedRandomSource>();
+        services.TryAddSingleton<InFlightCounter>();
+        services.TryAddSingleton<TargetCooldowns>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, FallbackStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, RoundRobinStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, WeightedStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, LeastBusyStrategy>());
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
 
         var healthChecks = services.AddHealthChecks();

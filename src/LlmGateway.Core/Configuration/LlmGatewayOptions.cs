@@ -20,6 +20,18 @@ public sealed class LlmGatewayOptions
     public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// Gets or sets the model aliases by name (<c>LlmGateway:Models:&lt;alias&gt;</c>): names a client asks for like any
+    /// model, served by targets in the order a strategy gives, with failover. Names are case-insensitive.
+    /// </summary>
+    public Dictionary<string, ModelAliasOptions> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets how many targets one request may try (an alias's targets, then the request's own
+    /// <c>fallbacks</c>), each bounded by <see cref="RequestTimeout"/>. Defaults to 3.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
     /// Gets or sets the largest request body the gateway accepts, in bytes; a larger one is answered with 413.
     /// Defaults to 32 MiB (room for base64 images in chat messages).
     /// </summary>

@@ -31,6 +31,7 @@ public sealed class GatewayRequest
     /// string, e.g. <c>responses/resp_123/input_items?limit=10</c>.</summary>
     public string? ResourcePath { get; init; }
 
-    /// <summary>Gets the provider instance the caller pinned (the <c>x-llmgateway-provider</c> request header), if any.</summary>
+    /// <summary>Gets the provider instance the caller pinned for this request (the <c>x-llmgateway-provider</c> request
+    /// header), if any: the model goes to that instance and no other, with no failover.</summary>
     public string? Provider { get; init; }
 }

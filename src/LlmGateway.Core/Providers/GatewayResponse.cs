@@ -44,6 +44,12 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>Gets the name of the provider instance that served the call, if any did.</summary>
     public string? ProviderName { get; set; }
 
+    /// <summary>Gets how many targets the gateway tried for this answer (1 when the first answered).</summary>
+    public int Attempts { get; internal set; } = 1;
+
+    /// <summary>Gets the model id of the target that gave this answer, as its upstream knows it.</summary>
+    public string? TargetModel { get; internal set; }
+
     /// <summary>Gets the upstream's own request id, when it sent one.</summary>
     public string? UpstreamRequestId { get; init; }
 
@@ -108,6 +114,8 @@ public sealed class GatewayResponse : IAsyncDisposable
         Error = Error,
         ProviderName = ProviderName,
         Owner = Owner,
+        Attempts = Attempts,
+        TargetModel = TargetModel,
         UpstreamRequestId = upstreamRequestId,
     };
 
@@ -116,6 +124,8 @@ public sealed class GatewayResponse : IAsyncDisposable
         Events = events,
         EndsWithDone = EndsWithDone,
         ProviderName = ProviderName,
+        Attempts = Attempts,
+        TargetModel = TargetModel,
         UpstreamRequestId = UpstreamRequestId,
         Owner = owner,
     };

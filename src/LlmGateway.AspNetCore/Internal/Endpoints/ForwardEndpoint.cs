@@ -15,6 +15,8 @@ internal static class ForwardEndpoint
 {
     public const string ProviderHeader = "x-llmgateway-provider";
     public const string UpstreamRequestIdHeader = "x-upstream-request-id";
+    public const string ModelHeader = "x-llmgateway-model";
+    public const string AttemptsHeader = "x-llmgateway-attempts";
 
     public static async Task HandleAsync(HttpContext context, GatewayOperation operation)
     {
@@ -45,7 +47,7 @@ internal static class ForwardEndpoint
                 RequestId = RequestIds.Get(context),
                 Method = isResource ? new HttpMethod(context.Request.Method) : null,
                 ResourcePath = isResource ? $"responses/{context.Request.RouteValues["rest"]}{context.Request.QueryString}" : null,
-                Provider = isResource && context.Request.Headers[ProviderHeader] is [{ Length: > 0 } pinned] ? pinned : null,
+                Provider = context.Request.Headers[ProviderHeader] is [{ Length: > 0 } pinned] ? pinned : null,
                 // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded); uploads
                 // keep their multipart content type and boundary.
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,
@@ -88,6 +90,12 @@ internal static class ForwardEndpoint
         if (response.ProviderName is { } provider)
         {
             http.Headers[ProviderHeader] = provider;
+        }
+
+        if (response.TargetModel is { } model)
+        {
+            http.Headers[ModelHeader] = model;
+            http.Headers[AttemptsHeader] = response.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (response.UpstreamRequestId is { } upstreamId)

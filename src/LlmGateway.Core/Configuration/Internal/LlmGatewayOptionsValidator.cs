@@ -6,8 +6,10 @@ namespace LlmGateway.Internal;
 /// Validates the whole configuration and reports every problem, each naming its key (YARP's ConfigValidator does
 /// not short-circuit either). Provider-type rules come from each type's <see cref="ILlmProviderFactory.Validate"/>.
 /// </summary>
-internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory> factories) : IValidateOptions<LlmGatewayOptions>
+internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory> factories, IEnumerable<IRoutingStrategy>? strategies = null) : IValidateOptions<LlmGatewayOptions>
 {
+    private readonly IEnumerable<IRoutingStrategy> _strategies = strategies ?? [];
+
     private const string Prefix = LlmGatewayOptions.SectionName + ":";
 
     public ValidateOptionsResult Validate(string? name, LlmGatewayOptions options)
@@ -63,7 +65,51 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             errors.AddRange(factory.Validate(instanceName, provider));
         }
 
+        if (options.MaxAttempts < 1)
+        {
+            errors.Add($"{Prefix}MaxAttempts must be at least 1.");
+        }
+
+        foreach (var (alias, model) in options.Models)
+        {
+            ValidateAlias(errors, options, alias, model);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private void ValidateAlias(List<string> errors, LlmGatewayOptions options, string alias, ModelAliasOptions? model)
+    {
+        var key = $"{Prefix}Models:{alias}";
+        if (model is null || model.Targets.Count == 0)
+        {
+            errors.Add($"{key}:Targets needs at least one target.");
+            return;
+        }
+
+        if (!_strategies.Any(s => string.Equals(s.Name, model.Strategy, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"{key}:Strategy '{model.Strategy}' is not a registered strategy (registered: {string.Join(", ", _strategies.Select(static s => s.Name))}).");
+        }
+
+        for (var i = 0; i < model.Targets.Count; i++)
+        {
+            var target = model.Targets[i];
+            if (string.IsNullOrWhiteSpace(target.Provider) || !options.Providers.ContainsKey(target.Provider))
+            {
+                errors.Add($"{key}:Targets:{i}:Provider '{target.Provider}' is not a configured provider instance.");
+            }
+
+            if (target.Weight < 0)
+            {
+                errors.Add($"{key}:Targets:{i}:Weight must not be negative.");
+            }
+        }
+
+        if (string.Equals(model.Strategy, RoutingStrategies.Weighted, StringComparison.OrdinalIgnoreCase) && model.Targets.All(static t => t.Weight <= 0))
+        {
+            errors.Add($"{key}: the Weighted strategy needs at least one target with a positive Weight.");
+        }
     }
 
     internal static string? ValidateBaseUrl(string instanceName, string? baseUrl)

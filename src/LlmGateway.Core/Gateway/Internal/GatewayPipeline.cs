@@ -8,7 +8,13 @@ namespace LlmGateway.Internal;
 /// model id changes, call the provider, and for a stream wait for its first event before answering, so that every
 /// failure that happens before any output is still an error response with a proper status.
 /// </summary>
-internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListService modelLists, ResponseOwners responseOwners, ILogger<GatewayPipeline> logger) : ILlmGateway
+internal sealed class GatewayPipeline(
+    RouteTableProvider routes,
+    ModelListService modelLists,
+    ResponseOwners responseOwners,
+    TargetCooldowns cooldowns,
+    InFlightCounter inFlight,
+    ILogger<GatewayPipeline> logger) : ILlmGateway
 {
     public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
     {
@@ -32,16 +38,114 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
             return GatewayResponse.FromError(invalid);
         }
 
-        var route = table.Resolve(peek.Model) ?? await modelLists.ResolveFromUpstreamListsAsync(table, peek.Model, cancellationToken);
-        if (route is not { } resolved)
+        var targets = await TargetsAsync(table, peek.Model, cancellationToken);
+        if (targets is null)
         {
-            return GatewayResponse.FromError(new GatewayError(
-                GatewayErrorKind.ModelNotFound,
-                $"The model '{peek.Model}' does not exist or is not served by this gateway. Use '<provider>/<model>' to pick a provider instance, or list the model in LlmGateway:Providers:<name>:Models.",
-                "model"));
+            return GatewayResponse.FromError(NotFound(peek.Model, "model"));
         }
 
-        var provider = resolved.Provider;
+        if (peek.Fallbacks is { Count: > 0 } fallbacks)
+        {
+            var all = targets.ToList();
+            for (var i = 0; i < fallbacks.Count; i++)
+            {
+                var more = await TargetsAsync(table, fallbacks[i], cancellationToken);
+                if (more is null)
+                {
+                    return GatewayResponse.FromError(NotFound(fallbacks[i], $"fallbacks[{i}]"));
+                }
+
+                all.AddRange(more);
+            }
+
+            targets = all;
+        }
+
+        if (request.Provider is { } pinned)
+        {
+            // x-llmgateway-provider pins the instance for this request: the model goes to it and nowhere else.
+            var provider = table.GetProvider(pinned);
+            if (provider is null)
+            {
+                return GatewayResponse.FromError(new GatewayError(GatewayErrorKind.InvalidRequest, $"The provider '{pinned}' named by x-llmgateway-provider is not configured.", "x-llmgateway-provider"));
+            }
+
+            targets = [targets.FirstOrDefault(t => ReferenceEquals(t.Provider, provider)) ?? new RouteTarget(provider, peek.Model)];
+        }
+
+        return await FailOverAsync(table, request, peek, targets, cancellationToken);
+    }
+
+    /// <summary>
+    /// Tries the targets in order until one answers: a retryable failure (408, 429, 5xx, an unreachable or silent
+    /// upstream, a stream that broke before its first event, an operation the target cannot do) moves on to the next
+    /// at once; any other failure is the answer. Targets cooling down after a <c>Retry-After</c> are skipped while
+    /// others remain. At most <see cref="LlmGatewayOptions.MaxAttempts"/> targets are tried; nothing has reached the
+    /// client before an answer is chosen, so no output is ever repeated or cut.
+    /// </summary>
+    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, CancellationToken cancellationToken)
+    {
+        var candidates = targets.Count > 1 && targets.Any(t => !cooldowns.IsCooling(t)) ? targets.Where(t => !cooldowns.IsCooling(t)).ToList() : targets;
+        GatewayResponse? last = null;
+        var attempts = 0;
+        foreach (var target in candidates)
+        {
+            if (attempts == table.Options.MaxAttempts)
+            {
+                break;
+            }
+
+            attempts++;
+            inFlight.Enter(target.Name);
+            GatewayResponse response;
+            try
+            {
+                response = await AttemptAsync(request, peek, target, cancellationToken);
+            }
+            finally
+            {
+                inFlight.Exit(target.Name);
+            }
+
+            response.Attempts = attempts;
+            response.TargetModel = target.Model;
+            if (response.Error is not { } error)
+            {
+                return response;
+            }
+
+            last = response;
+            if (!IsRetryable(error))
+            {
+                break;
+            }
+
+            if (error.RetryAfter is { } wait && wait > TimeSpan.Zero)
+            {
+                cooldowns.CoolDown(target, wait);
+            }
+        }
+
+        return last!;
+    }
+
+    private static bool IsRetryable(GatewayError error) =>
+        error.StatusCode is 408 or 429 or >= 500 || error.Kind == GatewayErrorKind.UnsupportedOperation;
+
+    private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, CancellationToken cancellationToken) =>
+        table.Targets(model)
+        ?? (await modelLists.ResolveFromUpstreamListsAsync(table, model, cancellationToken) is { } route ? [new RouteTarget(route.Provider, route.UpstreamModel)] : null);
+
+    private static GatewayError NotFound(string model, string param) => new(
+        GatewayErrorKind.ModelNotFound,
+        $"The model '{model}' does not exist or is not served by this gateway. Use '<provider>/<model>' to pick a provider instance, or list the model in LlmGateway:Providers:<name>:Models.",
+        param);
+
+    /// <summary>One attempt on one target: the capability check, the body with the target's model, the call, and for a
+    /// stream its first event.</summary>
+    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, CancellationToken cancellationToken)
+    {
+        var provider = target.Provider;
         var bridged = request.Operation == GatewayOperation.Responses
             && (provider.Capabilities & ProviderCapabilities.Responses) == 0
             && (provider.Capabilities & ProviderCapabilities.ChatCompletions) != 0;
@@ -65,10 +169,11 @@ internal sealed class GatewayPipeline(RouteTableProvider routes, ModelListServic
                 provider);
         }
 
-        var body = resolved.UpstreamModel == peek.Model ? request.Body
-            : peek.IsMultipart ? ModelRewriter.RewriteRaw(request.Body.Span, peek.ModelStart, peek.ModelLength, resolved.UpstreamModel)
-            : ModelRewriter.Rewrite(request.Body.Span, peek.ModelStart, peek.ModelLength, resolved.UpstreamModel);
-        var providerRequest = new ProviderRequest(request.Operation, body, resolved.UpstreamModel, peek.Stream)
+        var body = peek.Fallbacks is not null ? ModelRewriter.RewriteWithoutFallbacks(request.Body, target.Model)
+            : target.Model == peek.Model ? request.Body
+            : peek.IsMultipart ? ModelRewriter.RewriteRaw(request.Body.Span, peek.ModelStart, peek.ModelLength, target.Model)
+            : ModelRewriter.Rewrite(request.Body.Span, peek.ModelStart, peek.ModelLength, target.Model);
+        var providerRequest = new ProviderRequest(request.Operation, body, target.Model, peek.Stream)
         {
             RequestId = request.RequestId,
             ContentType = request.ContentType,

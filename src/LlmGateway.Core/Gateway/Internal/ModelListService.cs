@@ -44,6 +44,14 @@ internal sealed class ModelListService
 
         var result = new List<ModelInfo>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var alias in table.Aliases)
+        {
+            if (seen.Add(alias))
+            {
+                result.Add(new ModelInfo(alias, 0, "llmgateway"));
+            }
+        }
+
         for (var i = 0; i < lists.Length; i++)
         {
             var provider = table.Providers[i];
@@ -65,6 +73,11 @@ internal sealed class ModelListService
 
     public async ValueTask<ModelInfo?> FindAsync(RouteTable table, string id, CancellationToken cancellationToken)
     {
+        if (table.Aliases.Contains(id, StringComparer.OrdinalIgnoreCase))
+        {
+            return new ModelInfo(id, 0, "llmgateway");
+        }
+
         var route = table.Resolve(id) ?? await ResolveFromUpstreamListsAsync(table, id, cancellationToken);
         if (route is not { } resolved)
         {

@@ -9,6 +9,35 @@ namespace LlmGateway.Internal;
 /// </summary>
 internal static class ModelRewriter
 {
+    /// <summary>
+    /// Replaces the model and drops the gateway's own <c>fallbacks</c> field: a rewrite of the top level (nested
+    /// values are copied as they are), done only for requests that carry <c>fallbacks</c>.
+    /// </summary>
+    public static byte[] RewriteWithoutFallbacks(ReadOnlyMemory<byte> body, string newModel)
+    {
+        using var document = JsonDocument.Parse(body);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(body.Length);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.NameEquals("model"u8))
+                {
+                    writer.WriteString("model"u8, newModel);
+                }
+                else if (!property.NameEquals("fallbacks"u8))
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>Replaces the raw text of a multipart field (no quotes, no escaping).</summary>
     public static byte[] RewriteRaw(ReadOnlySpan<byte> body, int start, int length, string newValue)
     {

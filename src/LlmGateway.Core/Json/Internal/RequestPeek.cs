@@ -44,6 +44,9 @@ internal readonly struct RequestPeek
     /// <summary>Gets a value indicating whether the body is multipart: the model's value is raw text, not a JSON string.</summary>
     public bool IsMultipart { get; }
 
+    /// <summary>Gets the request's own <c>fallbacks</c> (model names to try after the first), removed before the body goes upstream.</summary>
+    public IReadOnlyList<string>? Fallbacks { get; init; }
+
     public static RequestPeek Failed(GatewayError error) => new(error);
 
     public static RequestPeek Multipart(string model, int modelStart, int modelLength, bool stream) =>
@@ -77,6 +80,7 @@ internal readonly struct RequestPeek
         string? model = null;
         int modelStart = 0, modelLength = 0;
         bool stream = false, includeUsage = false, hasMessages = false, hasInput = false, hasVoice = false;
+        List<string>? fallbacks = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -115,6 +119,30 @@ internal readonly struct RequestPeek
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
                     return WrongType("stream_options", "an object");
+                }
+            }
+            else if (reader.ValueTextEquals("fallbacks"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return WrongType("fallbacks", "an array of model names");
+                }
+
+                fallbacks = [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return WrongType($"fallbacks[{fallbacks.Count}]", "a string");
+                    }
+
+                    fallbacks.Add(reader.GetString()!);
                 }
             }
             else if (operation == GatewayOperation.ChatCompletions && reader.ValueTextEquals("messages"u8))
@@ -188,7 +216,7 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'voice'.", "voice");
         }
 
-        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage);
+        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage) { Fallbacks = fallbacks };
     }
 
     private static GatewayError? ReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage)

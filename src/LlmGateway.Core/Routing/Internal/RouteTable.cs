@@ -12,7 +12,9 @@ internal sealed class RouteTable
     private readonly FrozenDictionary<string, ILlmProvider> _byListedModel;
     private readonly FrozenDictionary<string, ILlmProvider> _defaultByType;
 
-    public RouteTable(LlmGatewayOptions options, IReadOnlyList<ILlmProvider> providers)
+    private readonly FrozenDictionary<string, (IRoutingStrategy Strategy, RouteTarget[] Targets)> _aliases;
+
+    public RouteTable(LlmGatewayOptions options, IReadOnlyList<ILlmProvider> providers, IEnumerable<IRoutingStrategy>? strategies = null)
     {
         Options = options;
         Providers = providers;
@@ -49,6 +51,36 @@ internal sealed class RouteTable
         }
 
         _defaultByType = defaults.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+        var aliases = new Dictionary<string, (IRoutingStrategy, RouteTarget[])>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (alias, model) in options.Models)
+        {
+            var strategy = strategies?.FirstOrDefault(s => string.Equals(s.Name, model.Strategy, StringComparison.OrdinalIgnoreCase));
+            var targets = model.Targets
+                .Where(t => _byName.ContainsKey(t.Provider))
+                .Select(t => new RouteTarget(_byName[t.Provider], string.IsNullOrWhiteSpace(t.Model) ? alias : t.Model, t.Weight, t.Priority))
+                .ToArray();
+            if (strategy is not null && targets.Length > 0)
+            {
+                aliases[alias] = (strategy, targets);
+            }
+        }
+
+        _aliases = aliases.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Gets the alias names, for the model list.</summary>
+    public IEnumerable<string> Aliases => _aliases.Keys;
+
+    /// <summary>The targets to try for a model name: an alias's in its strategy's order, else the one route.</summary>
+    public IReadOnlyList<RouteTarget>? Targets(string model)
+    {
+        if (_aliases.TryGetValue(model, out var alias))
+        {
+            return alias.Strategy.Order(model, alias.Targets);
+        }
+
+        return Resolve(model) is { } route ? [new RouteTarget(route.Provider, route.UpstreamModel)] : null;
     }
 
     public LlmGatewayOptions Options { get; }

@@ -18,6 +18,7 @@ internal sealed class RouteTableProvider : IDisposable
 {
     private readonly IOptionsFactory<LlmGatewayOptions> _optionsFactory;
     private readonly IEnumerable<ILlmProviderFactory> _factories;
+    private readonly IEnumerable<IRoutingStrategy> _strategies;
     private readonly ILogger<RouteTableProvider> _logger;
     private readonly List<IDisposable> _registrations = [];
     private readonly Lock _buildLock = new();
@@ -27,10 +28,12 @@ internal sealed class RouteTableProvider : IDisposable
         IOptionsFactory<LlmGatewayOptions> optionsFactory,
         IEnumerable<IOptionsChangeTokenSource<LlmGatewayOptions>> changeSources,
         IEnumerable<ILlmProviderFactory> factories,
+        IEnumerable<IRoutingStrategy> strategies,
         ILogger<RouteTableProvider> logger)
     {
         _optionsFactory = optionsFactory;
         _factories = factories;
+        _strategies = strategies;
         _logger = logger;
         foreach (var source in changeSources)
         {
@@ -95,6 +98,6 @@ internal sealed class RouteTableProvider : IDisposable
             providers.Add(factory.Create(name, settings, options));
         }
 
-        return new RouteTable(options, providers);
+        return new RouteTable(options, providers, _strategies);
     }
 }

@@ -1,0 +1,12 @@
+namespace LlmGateway;
+
+/// <summary>A target a request may go to: a provider instance and the model id its upstream knows.</summary>
+/// <param name="Provider">The provider instance.</param>
+/// <param name="Model">The upstream's model id.</param>
+/// <param name="Weight">The configured weight.</param>
+/// <param name="Priority">The configured priority (lower first).</param>
+public sealed record RouteTarget(ILlmProvider Provider, string Model, int Weight = 1, int Priority = 0)
+{
+    /// <summary>Gets the name of the target, <c>&lt;provider&gt;/&lt;model&gt;</c>.</summary>
+    public string Name => $"{Provider.Name}/{Model}";
+}
