@@ -36,6 +36,29 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task BadAliasesStopTheStartNamingTheirKeys()
+    {
+        await using var app = Build(new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:ApiKey"] = "k",
+            ["LlmGateway:Models:smart:Strategy"] = "Fastest",
+            ["LlmGateway:Models:smart:Targets:0:Provider"] = "nowhere",
+            ["LlmGateway:Models:heavy:Strategy"] = "Weighted",
+            ["LlmGateway:Models:heavy:Targets:0:Provider"] = "openai",
+            ["LlmGateway:Models:heavy:Targets:0:Weight"] = "0",
+            ["LlmGateway:MaxAttempts"] = "0",
+        });
+
+        var start = () => app.StartAsync();
+
+        var failure = (await start.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Message.Should().Contain("LlmGateway:Models:smart:Strategy")
+            .And.Contain("LlmGateway:Models:smart:Targets:0:Provider")
+            .And.Contain("LlmGateway:Models:heavy")
+            .And.Contain("LlmGateway:MaxAttempts");
+    }
+
+    [Fact]
     public async Task UnknownConfigurationKeyStopsTheStart()
     {
         await using var app = Build(new Dictionary<string, string?>

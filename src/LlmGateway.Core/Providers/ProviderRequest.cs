@@ -44,4 +44,10 @@ public sealed class ProviderRequest
     /// <summary>Gets, for <see cref="GatewayOperation.ResponsesResource"/>, the path below <c>/v1/</c> with its query
     /// string, e.g. <c>responses/resp_123/input_items?limit=10</c>.</summary>
     public string? ResourcePath { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the provider may retry on the same upstream. The gateway turns it off while
+    /// other targets remain, so a failing target hands over to the next at once instead of being retried first.
+    /// </summary>
+    public bool AllowRetries { get; init; } = true;
 }

@@ -133,7 +133,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
             static async (state, token, streamToken) =>
             {
                 var self = state.Provider;
-                var response = await self.PostAsync(state.Uri, state.Translated.Body, token);
+                var response = await self.PostAsync(state.Uri, state.Translated.Body, state.Request.AllowRetries, token);
                 try
                 {
                     if (!response.IsSuccessStatusCode)
@@ -178,6 +178,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
         return await PostJsonAsync(
             uri,
             translated.Body,
+            request.AllowRetries,
             (Model: request.Model, translated.Base64),
             static (self, state, document) => EmbeddingTranslator.TranslateResponse(document.RootElement, state.Model, state.Base64) is { } body
                 ? GatewayResponse.FromBody(body)
@@ -197,6 +198,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
         return await PostJsonAsync(
             uri,
             translated.Body,
+            request.AllowRetries,
             translated.Format,
             static (self, format, document) =>
                 ChatResponseTranslator.Blocked(document.RootElement) is { } blocked ? GatewayResponse.FromError(blocked)
@@ -209,6 +211,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
     private ValueTask<GatewayResponse> PostJsonAsync<TState>(
         string uri,
         byte[] body,
+        bool allowRetries,
         TState state,
         Func<GeminiProvider, TState, JsonDocument, GatewayResponse> translate,
         CancellationToken cancellationToken) =>
@@ -217,11 +220,11 @@ internal sealed partial class GeminiProvider : ILlmProvider
             _requestTimeout,
             _timeProvider,
             _logger,
-            (Provider: this, Uri: uri, Body: body, State: state, Translate: translate),
+            (Provider: this, Uri: uri, Body: body, AllowRetries: allowRetries, State: state, Translate: translate),
             static async (call, token, _) =>
             {
                 var self = call.Provider;
-                using var response = await self.PostAsync(call.Uri, call.Body, token);
+                using var response = await self.PostAsync(call.Uri, call.Body, call.AllowRetries, token);
                 if (!response.IsSuccessStatusCode)
                 {
                     return await self.ErrorAsync(response, token);
@@ -295,11 +298,16 @@ internal sealed partial class GeminiProvider : ILlmProvider
         }
     }
 
-    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, bool allowRetries, CancellationToken cancellationToken)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = s_json;
         message.Headers.TryAddWithoutValidation("x-goog-api-key", _options.ApiKey);
+        if (!allowRetries)
+        {
+            message.Options.Set(UpstreamHttpClient.NoRetry, true);
+        }
+
         return SendOwnedAsync(message, cancellationToken);
     }
 

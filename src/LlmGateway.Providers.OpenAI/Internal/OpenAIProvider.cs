@@ -138,6 +138,7 @@ internal sealed class OpenAIProvider : ILlmProvider
         }
 
         ApplyHeaders(message, request.RequestId);
+        UpstreamHttpClient.Apply(message, request);
         if (request.Stream)
         {
             message.Headers.Accept.Add(s_eventStream);

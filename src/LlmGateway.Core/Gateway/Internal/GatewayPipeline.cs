@@ -85,7 +85,7 @@ internal sealed class GatewayPipeline(
     /// </summary>
     private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, CancellationToken cancellationToken)
     {
-        var candidates = targets.Count > 1 && targets.Any(t => !cooldowns.IsCooling(t)) ? targets.Where(t => !cooldowns.IsCooling(t)).ToList() : targets;
+        IReadOnlyList<RouteTarget> candidates = targets.Count > 1 && targets.Any(t => !cooldowns.IsCooling(t)) ? targets.Where(t => !cooldowns.IsCooling(t)).ToList() : targets;
         GatewayResponse? last = null;
         var attempts = 0;
         foreach (var target in candidates)
@@ -96,11 +96,12 @@ internal sealed class GatewayPipeline(
             }
 
             attempts++;
+            var isLast = attempts == table.Options.MaxAttempts || ReferenceEquals(target, candidates[^1]);
             inFlight.Enter(target.Name);
             GatewayResponse response;
             try
             {
-                response = await AttemptAsync(request, peek, target, cancellationToken);
+                response = await AttemptAsync(request, peek, target, allowRetries: isLast, cancellationToken);
             }
             finally
             {
@@ -143,7 +144,7 @@ internal sealed class GatewayPipeline(
 
     /// <summary>One attempt on one target: the capability check, the body with the target's model, the call, and for a
     /// stream its first event.</summary>
-    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, bool allowRetries, CancellationToken cancellationToken)
     {
         var provider = target.Provider;
         var bridged = request.Operation == GatewayOperation.Responses
@@ -177,6 +178,7 @@ internal sealed class GatewayPipeline(
         {
             RequestId = request.RequestId,
             ContentType = request.ContentType,
+            AllowRetries = allowRetries,
         };
 
         if (bridged)

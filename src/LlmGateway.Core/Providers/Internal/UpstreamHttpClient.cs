@@ -23,6 +23,18 @@ namespace LlmGateway.Internal;
 /// </remarks>
 internal static class UpstreamHttpClient
 {
+    /// <summary>Set on a request message to keep the handler from retrying it (another target will be tried).</summary>
+    public static readonly HttpRequestOptionsKey<bool> NoRetry = new("LlmGateway.NoRetry");
+
+    /// <summary>Marks a request message according to <see cref="ProviderRequest.AllowRetries"/>.</summary>
+    public static void Apply(HttpRequestMessage message, ProviderRequest request)
+    {
+        if (!request.AllowRetries)
+        {
+            message.Options.Set(NoRetry, true);
+        }
+    }
+
     /// <summary>The longest <c>Retry-After</c> the gateway waits out itself before retrying.</summary>
     public static readonly TimeSpan MaxRetryWait = TimeSpan.FromSeconds(10);
 
@@ -44,7 +56,9 @@ internal static class UpstreamHttpClient
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(500),
                     MaxDelay = MaxRetryWait,
-                    ShouldHandle = static args => ShouldRetryAsync(args.Outcome),
+                    ShouldHandle = static args => args.Context.GetRequestMessage()?.Options.TryGetValue(NoRetry, out var noRetry) == true && noRetry
+                        ? ValueTask.FromResult(false)
+                        : ShouldRetryAsync(args.Outcome),
                     DelayGenerator = static args => RequestedDelayAsync(args.Outcome),
                 })
                 .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
@@ -66,10 +80,10 @@ internal static class UpstreamHttpClient
         _ => false,
     };
 
-    /// <summary>A 429 is retried only when the wait it asks for (header or body) is short.</summary>
+    /// <summary>A failure is retried only when the wait it asks for (header, or a 429's body) is short.</summary>
     private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome) =>
         ShouldRetry(outcome)
-        && (outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests } response || await RequestedDelayAsync(response) is not { } wait || wait <= MaxRetryWait);
+        && (outcome.Result is not { } response || await RequestedDelayAsync(response) is not { } wait || wait <= MaxRetryWait);
 
     /// <summary>
     /// The wait an upstream asks for: <c>Retry-After</c> (or OpenAI's rate-limit reset headers), else a Google

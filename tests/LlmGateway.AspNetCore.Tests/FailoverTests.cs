@@ -1,0 +1,178 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LlmGateway.AspNetCore.Tests.Infrastructure;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace LlmGateway.AspNetCore.Tests;
+
+/// <summary>
+/// An alias over two deployments whose first is broken in one way or another: the client gets the whole answer from
+/// the second, or a clear error, and each target gets the attempts it should.
+/// </summary>
+public sealed class FailoverTests : IDisposable
+{
+    private const string Chat = """{"model":"smart","messages":[{"role":"user","content":"Hi"}]}""";
+    private readonly WireMockServer _upstream = WireMockServer.Start();
+    private readonly GatewayHost _host;
+    private readonly HttpClient _client;
+
+    public FailoverTests()
+    {
+        _host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:primary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:primary:BaseUrl"] = _upstream.Urls[0] + "/primary/v1",
+            ["LlmGateway:Providers:secondary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:secondary:BaseUrl"] = _upstream.Urls[0] + "/secondary/v1",
+            ["LlmGateway:Models:smart:Strategy"] = "Fallback",
+            ["LlmGateway:Models:smart:Targets:0:Provider"] = "primary",
+            ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o",
+            ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",
+            ["LlmGateway:Models:smart:Targets:1:Model"] = "gpt-4o-mini",
+        });
+        _client = _host.CreateClient();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _host.Dispose();
+        _upstream.Dispose();
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    [InlineData(429)]
+    [InlineData(408)]
+    public async Task RetryableFailureOfThePrimaryIsAnsweredByTheSecondary(int status)
+    {
+        Primary(Response.Create().WithStatusCode(status).WithHeader("Retry-After", "30").WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var response = await PostAsync(Chat);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Be(Bodies.ChatCompletion);
+        response.Headers.GetValues("x-llmgateway-provider").Should().Equal("secondary");
+        response.Headers.GetValues("x-llmgateway-model").Should().Equal("gpt-4o-mini");
+        response.Headers.GetValues("x-llmgateway-attempts").Should().Equal("2");
+        using var sent = JsonDocument.Parse(_upstream.LogEntries.Single(e => e.RequestMessage.Path.StartsWith("/secondary", StringComparison.Ordinal)).RequestMessage.Body!);
+        sent.RootElement.GetProperty("model").GetString().Should().Be("gpt-4o-mini");
+    }
+
+    [Fact]
+    public async Task ClientErrorOfThePrimaryIsTheAnswer()
+    {
+        Primary(Response.Create().WithStatusCode(400).WithHeader("Content-Type", "application/json").WithBody(Bodies.UpstreamError400));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var response = await PostAsync(Chat);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Be(Bodies.UpstreamError400);
+        _upstream.LogEntries.Should().OnlyContain(e => e.RequestMessage.Path.StartsWith("/primary", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PrimaryThatAskedToWaitIsSkippedUntilItsRetryAfterHasPassed()
+    {
+        Primary(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "60").WithBody("""{"error":{"message":"slow down","type":"requests","param":null,"code":null}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var first = await PostAsync(Chat);
+        using var second = await PostAsync(Chat);
+
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        second.StatusCode.Should().Be(HttpStatusCode.OK);
+        second.Headers.GetValues("x-llmgateway-attempts").Should().ContainSingle().Which.Should().Be("1", "the primary is cooling down");
+        _upstream.LogEntries.Count(e => e.RequestMessage.Path.StartsWith("/primary", StringComparison.Ordinal)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task StreamThatBreaksBeforeItsFirstEventFailsOverAndTheClientSeesOneWholeStream()
+    {
+        Primary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream").WithBody(": nothing but a comment\n\n"));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream")
+            .WithBody($"data: {Sse.Chunk("c2", "Hello")}\n\ndata: {Sse.Chunk("c2", "", "stop")}\n\ndata: [DONE]\n\n"));
+
+        using var response = await PostAsync("""{"model":"smart","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
+        events.Should().Equal(Sse.Chunk("c2", "Hello"), Sse.Chunk("c2", "", "stop"), "[DONE]");
+        response.Headers.GetValues("x-llmgateway-provider").Should().Equal("secondary");
+    }
+
+    [Fact]
+    public async Task EveryTargetFailingIsTheLastErrorAfterEachWasTriedOnce()
+    {
+        Primary(Response.Create().WithStatusCode(503).WithBody("""{"error":{"message":"primary down","type":"server_error","param":null,"code":null}}"""));
+        Secondary(Response.Create().WithStatusCode(502).WithBody("""{"error":{"message":"secondary down","type":"server_error","param":null,"code":null}}"""));
+
+        using var response = await PostAsync(Chat);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("message").GetString().Should().Be("secondary down");
+        response.Headers.GetValues("x-llmgateway-attempts").Should().Equal("2");
+    }
+
+    [Fact]
+    public async Task RequestFallbacksAreTriedAfterTheModelAndRemovedFromTheBody()
+    {
+        _upstream.Given(Request.Create().WithPath("/primary/v1/chat/completions").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(500).WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var response = await PostAsync("""{"model":"primary/gpt-4o","fallbacks":["secondary/gpt-4o-mini"],"messages":[{"role":"user","content":"Hi"}],"x_keep":{"a":[1,2]}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var sent = _upstream.LogEntries.Single(e => e.RequestMessage.Path.StartsWith("/secondary", StringComparison.Ordinal)).RequestMessage.Body;
+        sent.Should().Be("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"x_keep":{"a":[1,2]}}""");
+    }
+
+    [Fact]
+    public async Task UnknownFallbackIsA404NamingIt()
+    {
+        using var response = await PostAsync("""{"model":"smart","fallbacks":["no-such-model"],"messages":[{"role":"user","content":"Hi"}]}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("param").GetString().Should().Be("fallbacks[0]");
+        _upstream.LogEntries.Should().NotContain(e => e.RequestMessage.Method == "POST");
+    }
+
+    [Fact]
+    public async Task PinnedInstanceGetsTheRequestWithoutFailover()
+    {
+        Primary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        Secondary(Response.Create().WithStatusCode(500).WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Chat, Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-llmgateway-provider", "secondary");
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        _upstream.LogEntries.Should().OnlyContain(e => e.RequestMessage.Path.StartsWith("/secondary", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AliasIsListedAmongTheModels()
+    {
+        using var response = await _client.GetAsync("/v1/models/smart");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var model = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        model.RootElement.GetProperty("owned_by").GetString().Should().Be("llmgateway");
+    }
+
+    private void Primary(IResponseBuilder response) =>
+        _upstream.Given(Request.Create().WithPath("/primary/v1/chat/completions").UsingPost()).RespondWith(response);
+
+    private void Secondary(IResponseBuilder response) =>
+        _upstream.Given(Request.Create().WithPath("/secondary/v1/chat/completions").UsingPost()).RespondWith(response);
+
+    private Task<HttpResponseMessage> PostAsync(string body) => _client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+}
