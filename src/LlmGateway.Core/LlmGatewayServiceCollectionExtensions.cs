@@ -63,10 +63,12 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
         services.TryAddSingleton<InFlightCounter>();
         services.TryAddSingleton<TargetCooldowns>();
+        services.TryAddSingleton<LatencyTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, FallbackStrategy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, RoundRobinStrategy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, WeightedStrategy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, LeastBusyStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, LeastLatencyStrategy>());
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
 
         var healthChecks = services.AddHealthChecks();

@@ -268,6 +268,20 @@ public sealed class ChatCompletionsTests : IDisposable
     }
 
     [Fact]
+    public async Task MalformedEventMidStreamEndsWithAnErrorEventAndNoDone()
+    {
+        var sse = $"data: {Sse.Chunk("c1", "Hi")}\n\ndata: {{\"choices\":[{{\"delta\n\ndata: {Sse.Chunk("c1", "", "stop")}\n\ndata: [DONE]\n\n";
+        GivenChatCompletion(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/event-stream").WithBody(sse));
+
+        using var response = await PostChatAsync("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
+        events.Should().HaveCount(2).And.NotContain("[DONE]");
+        using var error = JsonDocument.Parse(events[1]);
+        error.RootElement.GetProperty("error").GetProperty("message").GetString().Should().Contain("malformed");
+    }
+
+    [Fact]
     public async Task UpstreamErrorEventIsRelayedOnceWithoutDone()
     {
         const string errorEvent = """{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}""";

@@ -171,6 +171,45 @@ public sealed class StreamingTimingTests
     }
 
     [Fact]
+    public async Task NoFirstTokenWithinTheDeadlineFailsOverToTheNextTarget()
+    {
+        var time = new ArmingTimeProvider();
+        var deadline = TimeSpan.FromSeconds(5);
+        await using var silent = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+        });
+        await using var healthy = await StubUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {Sse.Chunk("c9", "from the second", "stop")}\n\ndata: [DONE]\n\n");
+        });
+        using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:FirstTokenTimeout"] = "00:00:05",
+            ["LlmGateway:Providers:slow:Type"] = "OpenAI",
+            ["LlmGateway:Providers:slow:BaseUrl"] = silent.BaseUrl,
+            ["LlmGateway:Providers:fast:Type"] = "OpenAI",
+            ["LlmGateway:Providers:fast:BaseUrl"] = healthy.BaseUrl,
+            ["LlmGateway:Models:gpt-4o-mini:Targets:0:Provider"] = "slow",
+            ["LlmGateway:Models:gpt-4o-mini:Targets:1:Provider"] = "fast",
+        }, services => services.AddSingleton<TimeProvider>(time));
+        using var client = host.CreateClient();
+
+        var call = client.PostAsync("/v1/chat/completions", new StringContent(StreamRequest, Encoding.UTF8, "application/json"));
+        await time.WaitForArmedAsync(deadline).WaitAsync(s_guard);
+        time.Fake.Advance(deadline + TimeSpan.FromSeconds(1));
+        using var response = await call.WaitAsync(s_guard);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.GetValues("x-llmgateway-provider").Should().Equal("fast");
+        var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync()).WaitAsync(s_guard);
+        events.Should().Equal(Sse.Chunk("c9", "from the second", "stop"), "[DONE]");
+    }
+
+    [Fact]
     public async Task UpstreamThatNeverAnswersIsAGatewayTimeout()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -32,6 +32,13 @@ public sealed class LlmGatewayOptions
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>
+    /// Gets or sets how long a stream may take to send its first event before the gateway gives up on that target
+    /// and, nothing having reached the client yet, fails over to the next. Unset: only
+    /// <see cref="StreamIdleTimeout"/> applies.
+    /// </summary>
+    public TimeSpan? FirstTokenTimeout { get; set; }
+
+    /// <summary>
     /// Gets or sets the largest request body the gateway accepts, in bytes; a larger one is answered with 413.
     /// Defaults to 32 MiB (room for base64 images in chat messages).
     /// </summary>

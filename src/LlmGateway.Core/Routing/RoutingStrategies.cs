@@ -14,4 +14,7 @@ public static class RoutingStrategies
 
     /// <summary>The target with the fewest requests in flight first.</summary>
     public const string LeastBusy = nameof(LeastBusy);
+
+    /// <summary>The target with the lowest moving average of time to answer (to the first event for streams) first.</summary>
+    public const string LeastLatency = nameof(LeastLatency);
 }

@@ -65,6 +65,26 @@ public sealed class RoutingStrategyTests
         sut.Order("alias", [s_a, s_b]).Should().Equal(s_a, s_b);
     }
 
+    [Fact]
+    public void LeastLatency_UnmeasuredFirstThenTheLowestMovingAverage()
+    {
+        var latency = new LatencyTracker();
+        latency.Record(s_a.Name, TimeSpan.FromMilliseconds(100));
+        latency.Record(s_b.Name, TimeSpan.FromMilliseconds(400));
+        var sut = new LeastLatencyStrategy(latency);
+
+        sut.Order("alias", s_targets).Should().Equal(s_c, s_a, s_b);
+
+        // a slows down: its average moves 30 % of the way towards each new sample.
+        for (var i = 0; i < 10; i++)
+        {
+            latency.Record(s_a.Name, TimeSpan.FromMilliseconds(1000));
+        }
+
+        latency.Average(s_a.Name).Should().BeGreaterThan(TimeSpan.FromMilliseconds(400));
+        sut.Order("alias", [s_a, s_b]).Should().Equal(s_b, s_a);
+    }
+
     private sealed class FixedRandom(int value) : IRandomSource
     {
         public int Next(int maxExclusive) => value;

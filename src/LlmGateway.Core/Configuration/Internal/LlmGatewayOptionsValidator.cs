@@ -65,6 +65,11 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             errors.AddRange(factory.Validate(instanceName, provider));
         }
 
+        if (options.FirstTokenTimeout is { } firstToken)
+        {
+            CheckPositive(errors, firstToken, nameof(options.FirstTokenTimeout));
+        }
+
         if (options.MaxAttempts < 1)
         {
             errors.Add($"{Prefix}MaxAttempts must be at least 1.");

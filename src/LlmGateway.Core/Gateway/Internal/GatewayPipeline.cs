@@ -14,6 +14,8 @@ internal sealed class GatewayPipeline(
     ResponseOwners responseOwners,
     TargetCooldowns cooldowns,
     InFlightCounter inFlight,
+    LatencyTracker latency,
+    TimeProvider timeProvider,
     ILogger<GatewayPipeline> logger) : ILlmGateway
 {
     public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
@@ -98,6 +100,7 @@ internal sealed class GatewayPipeline(
             attempts++;
             var isLast = attempts == table.Options.MaxAttempts || ReferenceEquals(target, candidates[^1]);
             inFlight.Enter(target.Name);
+            var started = timeProvider.GetTimestamp();
             GatewayResponse response;
             try
             {
@@ -106,6 +109,12 @@ internal sealed class GatewayPipeline(
             finally
             {
                 inFlight.Exit(target.Name);
+            }
+
+            if (response.IsSuccess)
+            {
+                // The time to the answer, or for a stream to its first event.
+                latency.Record(target.Name, timeProvider.GetElapsedTime(started));
             }
 
             response.Attempts = attempts;
@@ -312,18 +321,40 @@ internal sealed class GatewayPipeline(
     /// Waits for a stream's first event. A stream that fails before it (an upstream that answers 200 and then
     /// breaks or stays silent) becomes an error response, since no byte has reached the client yet.
     /// </summary>
-    private static async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, CancellationToken cancellationToken)
     {
-        var enumerator = response.Events!.GetAsyncEnumerator(cancellationToken);
+        // The first-token deadline is armed only until the first event: the stream then lives on the idle timeout.
+        var firstToken = routes.Current.Options.FirstTokenTimeout;
+        var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        if (firstToken is { } wait)
+        {
+            deadline.CancelAfter(wait);
+        }
+
+        var enumerator = response.Events!.GetAsyncEnumerator(linked.Token);
         bool hasFirst;
         try
         {
             hasFirst = await enumerator.MoveNextAsync();
+            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await enumerator.DisposeAsync();
+            await response.DisposeAsync();
+            linked.Dispose();
+            deadline.Dispose();
+            return WithProvider(
+                GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UpstreamTimeout, $"The upstream sent no first token within {firstToken} (LlmGateway:FirstTokenTimeout).")),
+                response.ProviderName);
         }
         catch (LlmGatewayException ex)
         {
             await enumerator.DisposeAsync();
             await response.DisposeAsync();
+            linked.Dispose();
+            deadline.Dispose();
             var error = ex.Error.Kind == GatewayErrorKind.StreamInterrupted && ex.Error.UpstreamBody.IsEmpty
                 ? new GatewayError(GatewayErrorKind.StreamInterrupted, ex.Error.Message)
                 : ex.Error;
@@ -333,10 +364,12 @@ internal sealed class GatewayPipeline(
         {
             await enumerator.DisposeAsync();
             await response.DisposeAsync();
+            linked.Dispose();
+            deadline.Dispose();
             throw;
         }
 
-        var prefetched = new PrefetchedEvents(enumerator, hasFirst);
+        var prefetched = new PrefetchedEvents(enumerator, hasFirst, [linked, deadline]);
         return response.WithEvents(prefetched, prefetched);
     }
 

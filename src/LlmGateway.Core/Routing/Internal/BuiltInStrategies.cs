@@ -72,6 +72,38 @@ internal sealed class LeastBusyStrategy(InFlightCounter inFlight) : IRoutingStra
         targets.Select(static (t, i) => (t, i)).OrderBy(x => inFlight.Get(x.t.Name)).ThenBy(static x => x.i).Select(static x => x.t).ToList();
 }
 
+/// <summary><see cref="RoutingStrategies.LeastLatency"/>: the lowest moving average of time to answer (to the first
+/// event for streams) first; targets not measured yet come first, so each gets measured.</summary>
+internal sealed class LeastLatencyStrategy(LatencyTracker latency) : IRoutingStrategy
+{
+    public string Name => RoutingStrategies.LeastLatency;
+
+    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) =>
+        targets.Select(static (t, i) => (t, i)).OrderBy(x => latency.Average(x.t.Name) ?? TimeSpan.Zero).ThenBy(static x => x.i).Select(static x => x.t).ToList();
+}
+
+/// <summary>An exponentially weighted moving average (α = 0.3) of the latency of each target; lock-free.</summary>
+internal sealed class LatencyTracker
+{
+    private const double Alpha = 0.3;
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _averageTicks = new(StringComparer.OrdinalIgnoreCase);
+
+    public TimeSpan? Average(string target) =>
+        _averageTicks.TryGetValue(target, out var box) && Volatile.Read(ref box.Value) is var ticks && ticks > 0 ? TimeSpan.FromTicks(ticks) : null;
+
+    public void Record(string target, TimeSpan elapsed)
+    {
+        var box = _averageTicks.GetOrAdd(target, static _ => new StrongBox<long>());
+        long current, next;
+        do
+        {
+            current = Volatile.Read(ref box.Value);
+            next = current == 0 ? Math.Max(1, elapsed.Ticks) : (long)(current + (Alpha * (elapsed.Ticks - current)));
+        }
+        while (Interlocked.CompareExchange(ref box.Value, next, current) != current);
+    }
+}
+
 /// <summary>Randomness for strategies, replaceable in tests.</summary>
 internal interface IRandomSource
 {

@@ -85,6 +85,11 @@ internal static class OpenAISseReader
                 continue;
             }
 
+            if (openAIFraming && !JsonValidation.IsJsonObject(data))
+            {
+                throw Interrupted("The upstream sent a malformed event (not a JSON object).");
+            }
+
             sawFinishReason = sawFinishReason || HasFinishReason(data);
             yield return new GatewayEvent(data, eventType);
             if (openAIFraming && IsErrorEvent(data))

@@ -1,7 +1,7 @@
 namespace LlmGateway.Internal;
 
 /// <summary>A stream whose first event has been read already; it yields that event, then the rest.</summary>
-internal sealed class PrefetchedEvents(IAsyncEnumerator<GatewayEvent> inner, bool hasFirst)
+internal sealed class PrefetchedEvents(IAsyncEnumerator<GatewayEvent> inner, bool hasFirst, IDisposable[]? owned = null)
     : IAsyncEnumerable<GatewayEvent>, IAsyncEnumerator<GatewayEvent>
 {
     private int _state; // 0: first not yet yielded, 1: streaming, 2: ended
@@ -34,9 +34,13 @@ internal sealed class PrefetchedEvents(IAsyncEnumerator<GatewayEvent> inner, boo
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _state = 2;
-        return inner.DisposeAsync();
+        await inner.DisposeAsync();
+        foreach (var disposable in owned ?? [])
+        {
+            disposable.Dispose();
+        }
     }
 }
