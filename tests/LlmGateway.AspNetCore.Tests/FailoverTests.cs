@@ -159,6 +159,50 @@ public sealed class FailoverTests : IDisposable
     }
 
     [Fact]
+    public async Task PromptTooLongGoesToATargetWithALargerContextWindow()
+    {
+        // gpt-4o (128k) cannot take the prompt; gpt-4o-mini (also 128k) cannot either; gpt-4.1 (1M) can.
+        using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:primary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:primary:BaseUrl"] = _upstream.Urls[0] + "/primary/v1",
+            ["LlmGateway:Providers:secondary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:secondary:BaseUrl"] = _upstream.Urls[0] + "/secondary/v1",
+            ["LlmGateway:MaxAttempts"] = "3",
+            ["LlmGateway:Models:long:Targets:0:Provider"] = "primary",
+            ["LlmGateway:Models:long:Targets:0:Model"] = "gpt-4o",
+            ["LlmGateway:Models:long:Targets:1:Provider"] = "secondary",
+            ["LlmGateway:Models:long:Targets:1:Model"] = "gpt-4o-mini",
+            ["LlmGateway:Models:long:Targets:2:Provider"] = "secondary",
+            ["LlmGateway:Models:long:Targets:2:Model"] = "gpt-4.1",
+        });
+        using var client = host.CreateClient();
+        Primary(Response.Create().WithStatusCode(400).WithHeader("Content-Type", "application/json").WithBody(
+            """{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"long","messages":[{"role":"user","content":"…"}]}""", Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.GetValues("x-llmgateway-model").Should().Equal("gpt-4.1");
+        using var sent = JsonDocument.Parse(_upstream.LogEntries.Single(e => e.RequestMessage.Path.StartsWith("/secondary", StringComparison.Ordinal)).RequestMessage.Body!);
+        sent.RootElement.GetProperty("model").GetString().Should().Be("gpt-4.1", "gpt-4o-mini's window is no larger, so it is skipped");
+    }
+
+    [Fact]
+    public async Task PromptTooLongWithNoLargerWindowIsTheAnswer()
+    {
+        Primary(Response.Create().WithStatusCode(400).WithHeader("Content-Type", "application/json").WithBody(
+            """{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        using var response = await PostAsync(Chat);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        _upstream.LogEntries.Should().OnlyContain(e => e.RequestMessage.Path.StartsWith("/primary", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AliasIsListedAmongTheModels()
     {
         using var response = await _client.GetAsync("/v1/models/smart");

@@ -26,6 +26,12 @@ public sealed class LlmGatewayOptions
     public Dictionary<string, ModelAliasOptions> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// Gets or sets catalog entries by model id (<c>LlmGateway:Catalog:&lt;model&gt;</c>), adding to or overriding the
+    /// built-in context windows and prices the <c>Cost</c> strategy and context-length failover use.
+    /// </summary>
+    public Dictionary<string, ModelCatalogOptions> Catalog { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
     /// Gets or sets how many targets one request may try (an alias's targets, then the request's own
     /// <c>fallbacks</c>), each bounded by <see cref="RequestTimeout"/>. Defaults to 3.
     /// </summary>

@@ -17,4 +17,8 @@ public static class RoutingStrategies
 
     /// <summary>The target with the lowest moving average of time to answer (to the first event for streams) first.</summary>
     public const string LeastLatency = nameof(LeastLatency);
+
+    /// <summary>The cheapest target first (input plus output price per million tokens, from the catalog); targets
+    /// without a price last.</summary>
+    public const string Cost = nameof(Cost);
 }

@@ -85,6 +85,20 @@ public sealed class RoutingStrategyTests
         sut.Order("alias", [s_a, s_b]).Should().Equal(s_b, s_a);
     }
 
+    [Fact]
+    public void Cost_CheapestFirstUnpricedLast()
+    {
+        var facts = new ModelFacts(new Dictionary<string, ModelCatalogOptions> { ["house-model"] = new() { InputPrice = 0.01m, OutputPrice = 0.02m } });
+        RouteTarget Target(string model) => new(new FakeProvider("p"), model) { Price = facts.Get(model) is { } f ? f.InputPrice + f.OutputPrice : null };
+        var expensive = Target("gpt-4o-2024-08-06");
+        var cheap = Target("gpt-4o-mini");
+        var unknown = Target("mystery");
+        var house = Target("house-model");
+
+        new CostStrategy().Order("alias", [unknown, expensive, cheap, house]).Should().Equal(house, cheap, expensive, unknown);
+        expensive.Price.Should().Be(12.50m, "a dated snapshot takes its family's price");
+    }
+
     private sealed class FixedRandom(int value) : IRandomSource
     {
         public int Next(int maxExclusive) => value;

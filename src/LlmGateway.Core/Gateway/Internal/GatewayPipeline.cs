@@ -72,7 +72,7 @@ internal sealed class GatewayPipeline(
                 return GatewayResponse.FromError(new GatewayError(GatewayErrorKind.InvalidRequest, $"The provider '{pinned}' named by x-llmgateway-provider is not configured.", "x-llmgateway-provider"));
             }
 
-            targets = [targets.FirstOrDefault(t => ReferenceEquals(t.Provider, provider)) ?? new RouteTarget(provider, peek.Model)];
+            targets = [targets.FirstOrDefault(t => ReferenceEquals(t.Provider, provider)) ?? table.WithFacts(new RouteTarget(provider, peek.Model))];
         }
 
         return await FailOverAsync(table, request, peek, targets, cancellationToken);
@@ -90,11 +90,17 @@ internal sealed class GatewayPipeline(
         IReadOnlyList<RouteTarget> candidates = targets.Count > 1 && targets.Any(t => !cooldowns.IsCooling(t)) ? targets.Where(t => !cooldowns.IsCooling(t)).ToList() : targets;
         GatewayResponse? last = null;
         var attempts = 0;
+        int? needsLargerThan = null;
         foreach (var target in candidates)
         {
             if (attempts == table.Options.MaxAttempts)
             {
                 break;
+            }
+
+            if (needsLargerThan is { } window && !(target.ContextWindow > window))
+            {
+                continue; // the prompt did not fit a window this size
             }
 
             attempts++;
@@ -125,6 +131,13 @@ internal sealed class GatewayPipeline(
             }
 
             last = response;
+            if (IsContextLengthExceeded(error) && target.ContextWindow is { } tooSmall)
+            {
+                // Not retryable on the same model: only a target with a larger window can take the prompt.
+                needsLargerThan = tooSmall;
+                continue;
+            }
+
             if (!IsRetryable(error))
             {
                 break;
@@ -139,12 +152,26 @@ internal sealed class GatewayPipeline(
         return last!;
     }
 
+    /// <summary>OpenAI's <c>context_length_exceeded</c>, or Gemini's "exceeds the maximum number of tokens".</summary>
+    private static bool IsContextLengthExceeded(GatewayError error)
+    {
+        if (error.StatusCode != 400)
+        {
+            return false;
+        }
+
+        var text = error.UpstreamBody.IsEmpty ? error.Message : System.Text.Encoding.UTF8.GetString(error.UpstreamBody.Span);
+        return text.Contains("context_length_exceeded", StringComparison.Ordinal)
+            || text.Contains("maximum context length", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("exceeds the maximum number of tokens", StringComparison.OrdinalIgnoreCase);
+    }
+
     private static bool IsRetryable(GatewayError error) =>
         error.StatusCode is 408 or 429 or >= 500 || error.Kind == GatewayErrorKind.UnsupportedOperation;
 
     private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, CancellationToken cancellationToken) =>
         table.Targets(model)
-        ?? (await modelLists.ResolveFromUpstreamListsAsync(table, model, cancellationToken) is { } route ? [new RouteTarget(route.Provider, route.UpstreamModel)] : null);
+        ?? (await modelLists.ResolveFromUpstreamListsAsync(table, model, cancellationToken) is { } route ? [table.WithFacts(new RouteTarget(route.Provider, route.UpstreamModel))] : null);
 
     private static GatewayError NotFound(string model, string param) => new(
         GatewayErrorKind.ModelNotFound,

@@ -104,6 +104,15 @@ internal sealed class LatencyTracker
     }
 }
 
+/// <summary><see cref="RoutingStrategies.Cost"/>: cheapest first, by the catalog's input plus output price.</summary>
+internal sealed class CostStrategy : IRoutingStrategy
+{
+    public string Name => RoutingStrategies.Cost;
+
+    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) =>
+        targets.Select(static (t, i) => (t, i)).OrderBy(static x => x.t.Price ?? decimal.MaxValue).ThenBy(static x => x.i).Select(static x => x.t).ToList();
+}
+
 /// <summary>Randomness for strategies, replaceable in tests.</summary>
 internal interface IRandomSource
 {

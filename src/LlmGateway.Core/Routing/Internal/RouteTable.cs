@@ -52,13 +52,14 @@ internal sealed class RouteTable
 
         _defaultByType = defaults.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
+        Facts = new ModelFacts(options.Catalog);
         var aliases = new Dictionary<string, (IRoutingStrategy, RouteTarget[])>(StringComparer.OrdinalIgnoreCase);
         foreach (var (alias, model) in options.Models)
         {
             var strategy = strategies?.FirstOrDefault(s => string.Equals(s.Name, model.Strategy, StringComparison.OrdinalIgnoreCase));
             var targets = model.Targets
                 .Where(t => _byName.ContainsKey(t.Provider))
-                .Select(t => new RouteTarget(_byName[t.Provider], string.IsNullOrWhiteSpace(t.Model) ? alias : t.Model, t.Weight, t.Priority))
+                .Select(t => WithFacts(new RouteTarget(_byName[t.Provider], string.IsNullOrWhiteSpace(t.Model) ? alias : t.Model, t.Weight, t.Priority)))
                 .ToArray();
             if (strategy is not null && targets.Length > 0)
             {
@@ -68,6 +69,8 @@ internal sealed class RouteTable
 
         _aliases = aliases.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
+
+    public ModelFacts Facts { get; }
 
     /// <summary>Gets the alias names, for the model list.</summary>
     public IEnumerable<string> Aliases => _aliases.Keys;
@@ -80,8 +83,13 @@ internal sealed class RouteTable
             return alias.Strategy.Order(model, alias.Targets);
         }
 
-        return Resolve(model) is { } route ? [new RouteTarget(route.Provider, route.UpstreamModel)] : null;
+        return Resolve(model) is { } route ? [WithFacts(new RouteTarget(route.Provider, route.UpstreamModel))] : null;
     }
+
+    /// <summary>A target with the catalog's context window and price of its model.</summary>
+    public RouteTarget WithFacts(RouteTarget target) => Facts.Get(target.Model) is { } facts
+        ? target with { ContextWindow = facts.ContextWindow, Price = facts.InputPrice + facts.OutputPrice }
+        : target;
 
     public LlmGatewayOptions Options { get; }
 
