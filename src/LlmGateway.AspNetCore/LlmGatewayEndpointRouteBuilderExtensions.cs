@@ -48,9 +48,9 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
         group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.ResponsesResource));
         group.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync);
-        group.MapHealthChecks("/health");
-        group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false });
-        group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready") });
+        group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync });
+        group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync });
+        group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready"), ResponseWriter = HealthWriter.WriteAsync });
         group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         return group;
     }

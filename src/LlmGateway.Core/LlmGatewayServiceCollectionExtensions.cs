@@ -62,7 +62,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<ResponseOwners>();
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
         services.TryAddSingleton<InFlightCounter>();
-        services.TryAddSingleton<TargetCooldowns>();
+        services.TryAddSingleton<TargetHealth>();
         services.TryAddSingleton<LatencyTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, FallbackStrategy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, RoundRobinStrategy>());
@@ -77,6 +77,7 @@ public static class LlmGatewayServiceCollectionExtensions
         {
             services.AddSingleton<GatewayReadinessCheck>();
             healthChecks.AddCheck<GatewayReadinessCheck>("llmgateway", HealthStatus.Unhealthy, [GatewayReadinessCheck.Tag]);
+            healthChecks.AddCheck<TargetHealthCheck>(TargetHealthCheck.Name, HealthStatus.Degraded, [GatewayReadinessCheck.Tag]);
         }
 
         return new LlmGatewayBuilder(services);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -200,6 +201,69 @@ public sealed class FailoverTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         _upstream.LogEntries.Should().OnlyContain(e => e.RequestMessage.Path.StartsWith("/primary", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DownPrimaryIsTakenOutOfRotationAndReturnsOnceItRecovers()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:primary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:primary:BaseUrl"] = _upstream.Urls[0] + "/primary/v1",
+            ["LlmGateway:Providers:secondary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:secondary:BaseUrl"] = _upstream.Urls[0] + "/secondary/v1",
+            ["LlmGateway:Circuit:FailureThreshold"] = "2",
+            ["LlmGateway:Circuit:BreakDuration"] = "00:00:30",
+            ["LlmGateway:Models:smart:Targets:0:Provider"] = "primary",
+            ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o",
+            ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",
+            ["LlmGateway:Models:smart:Targets:1:Model"] = "gpt-4o-mini",
+        }, services => services.AddSingleton<TimeProvider>(time));
+        using var client = host.CreateClient();
+        Primary(Response.Create().WithStatusCode(500).WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        async Task<string> ServedBy()
+        {
+            using var response = await client.PostAsync("/v1/chat/completions", new StringContent(Chat, Encoding.UTF8, "application/json"));
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            return response.Headers.GetValues("x-llmgateway-provider").Single();
+        }
+
+        int PrimaryCalls() => _upstream.LogEntries.Count(e => e.RequestMessage.Path.StartsWith("/primary", StringComparison.Ordinal));
+
+        (await ServedBy()).Should().Be("secondary");
+        (await ServedBy()).Should().Be("secondary");
+        PrimaryCalls().Should().Be(2);
+
+        (await ServedBy()).Should().Be("secondary");
+        PrimaryCalls().Should().Be(2, "two failures in a row opened the primary's circuit");
+
+        _upstream.ResetMappings();
+        Primary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        (await ServedBy()).Should().Be("secondary", "the circuit is still open");
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        (await ServedBy()).Should().Be("primary", "after the pause one probe goes through, and it succeeds");
+        (await ServedBy()).Should().Be("primary", "the circuit is closed again");
+    }
+
+    [Fact]
+    public async Task HealthShowsEachTargetsCircuit()
+    {
+        Primary(Response.Create().WithStatusCode(503).WithHeader("Retry-After", "120").WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        (await PostAsync(Chat)).Dispose();
+
+        using var response = await _client.GetAsync("/health");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, "an open circuit degrades the gateway; it does not take it down");
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        health.RootElement.GetProperty("status").GetString().Should().Be("Degraded");
+        var targets = health.RootElement.GetProperty("checks").GetProperty("llmgateway-targets");
+        targets.GetProperty("data").GetProperty("primary/gpt-4o").GetString().Should().StartWith("open until");
+        targets.GetProperty("data").GetProperty("secondary/gpt-4o-mini").GetString().Should().Be("closed");
     }
 
     [Fact]

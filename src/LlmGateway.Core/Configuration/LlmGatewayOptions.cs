@@ -44,6 +44,9 @@ public sealed class LlmGatewayOptions
     /// </summary>
     public TimeSpan? FirstTokenTimeout { get; set; }
 
+    /// <summary>Gets or sets the per-target circuit settings (<c>LlmGateway:Circuit</c>).</summary>
+    public CircuitOptions Circuit { get; set; } = new();
+
     /// <summary>
     /// Gets or sets the largest request body the gateway accepts, in bytes; a larger one is answered with 413.
     /// Defaults to 32 MiB (room for base64 images in chat messages).

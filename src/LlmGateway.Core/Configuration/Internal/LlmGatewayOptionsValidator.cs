@@ -70,6 +70,13 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             CheckPositive(errors, firstToken, nameof(options.FirstTokenTimeout));
         }
 
+        if (options.Circuit.FailureThreshold < 1)
+        {
+            errors.Add($"{Prefix}Circuit:FailureThreshold must be at least 1.");
+        }
+
+        CheckPositive(errors, options.Circuit.BreakDuration, "Circuit:BreakDuration");
+
         if (options.MaxAttempts < 1)
         {
             errors.Add($"{Prefix}MaxAttempts must be at least 1.");

@@ -12,7 +12,7 @@ internal sealed class GatewayPipeline(
     RouteTableProvider routes,
     ModelListService modelLists,
     ResponseOwners responseOwners,
-    TargetCooldowns cooldowns,
+    TargetHealth health,
     InFlightCounter inFlight,
     LatencyTracker latency,
     TimeProvider timeProvider,
@@ -87,7 +87,8 @@ internal sealed class GatewayPipeline(
     /// </summary>
     private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, CancellationToken cancellationToken)
     {
-        IReadOnlyList<RouteTarget> candidates = targets.Count > 1 && targets.Any(t => !cooldowns.IsCooling(t)) ? targets.Where(t => !cooldowns.IsCooling(t)).ToList() : targets;
+        // Targets whose circuit is open go last: tried only when nothing else is left.
+        IReadOnlyList<RouteTarget> candidates = targets.Count > 1 ? targets.OrderBy(t => health.IsOpen(t)).ToList() : targets;
         GatewayResponse? last = null;
         var attempts = 0;
         int? needsLargerThan = null;
@@ -103,14 +104,25 @@ internal sealed class GatewayPipeline(
                 continue; // the prompt did not fit a window this size
             }
 
+            var isLastCandidate = ReferenceEquals(target, candidates[^1]);
+            if (!health.TryEnter(target) && !isLastCandidate)
+            {
+                continue; // open circuit, or another request is probing it
+            }
+
             attempts++;
-            var isLast = attempts == table.Options.MaxAttempts || ReferenceEquals(target, candidates[^1]);
+            var isLast = attempts == table.Options.MaxAttempts || isLastCandidate;
             inFlight.Enter(target.Name);
             var started = timeProvider.GetTimestamp();
             GatewayResponse response;
             try
             {
                 response = await AttemptAsync(request, peek, target, allowRetries: isLast, cancellationToken);
+            }
+            catch
+            {
+                health.Released(target);
+                throw;
             }
             finally
             {
@@ -127,10 +139,16 @@ internal sealed class GatewayPipeline(
             response.TargetModel = target.Model;
             if (response.Error is not { } error)
             {
+                health.Succeeded(target);
                 return response;
             }
 
             last = response;
+            if (!IsRetryable(error))
+            {
+                health.Succeeded(target); // it answered: alive, whatever it thought of the request
+            }
+
             if (IsContextLengthExceeded(error) && target.ContextWindow is { } tooSmall)
             {
                 // Not retryable on the same model: only a target with a larger window can take the prompt.
@@ -143,10 +161,7 @@ internal sealed class GatewayPipeline(
                 break;
             }
 
-            if (error.RetryAfter is { } wait && wait > TimeSpan.Zero)
-            {
-                cooldowns.CoolDown(target, wait);
-            }
+            health.Failed(target, error.RetryAfter, table.Options.Circuit);
         }
 
         return last!;

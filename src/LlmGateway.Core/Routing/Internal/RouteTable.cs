@@ -72,6 +72,9 @@ internal sealed class RouteTable
 
     public ModelFacts Facts { get; }
 
+    /// <summary>Gets every alias's targets, for the health report.</summary>
+    public IEnumerable<RouteTarget> AliasTargets => _aliases.Values.SelectMany(static a => a.Targets);
+
     /// <summary>Gets the alias names, for the model list.</summary>
     public IEnumerable<string> Aliases => _aliases.Keys;
 
