@@ -267,6 +267,63 @@ public sealed class FailoverTests : IDisposable
     }
 
     [Fact]
+    public async Task RequestNeverOutlastsItsBudget()
+    {
+        var time = new ArmingTimeProvider();
+        await using var silent = await StubUpstream.StartAsync(static context => Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default));
+        using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:RequestBudget"] = "00:00:10",
+            ["LlmGateway:Providers:primary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:primary:BaseUrl"] = silent.BaseUrl,
+            ["LlmGateway:Providers:secondary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:secondary:BaseUrl"] = _upstream.Urls[0] + "/secondary/v1",
+            ["LlmGateway:Models:smart:Targets:0:Provider"] = "primary",
+            ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",
+        }, services => services.AddSingleton<TimeProvider>(time));
+        using var client = host.CreateClient();
+        Secondary(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+
+        var call = client.PostAsync("/v1/chat/completions", new StringContent(Chat, Encoding.UTF8, "application/json"));
+        await time.WaitForArmedAsync(TimeSpan.FromSeconds(10)).WaitAsync(TimeSpan.FromSeconds(20));
+        time.Fake.Advance(TimeSpan.FromSeconds(11));
+        using var response = await call.WaitAsync(TimeSpan.FromSeconds(20));
+
+        response.StatusCode.Should().Be(HttpStatusCode.GatewayTimeout);
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("message").GetString().Should().Contain("LlmGateway:RequestBudget");
+        _upstream.LogEntries.Should().BeEmpty("no attempt starts once the budget is spent");
+    }
+
+    [Fact]
+    public async Task AliasFallsBackFromOpenAIToGeminiThroughTheTranslation()
+    {
+        using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:primary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:primary:BaseUrl"] = _upstream.Urls[0] + "/primary/v1",
+            ["LlmGateway:Providers:gemini:BaseUrl"] = _upstream.Urls[0] + "/v1beta",
+            ["LlmGateway:Providers:gemini:ApiKey"] = "g-key",
+            ["LlmGateway:Models:smart:Targets:0:Provider"] = "primary",
+            ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o",
+            ["LlmGateway:Models:smart:Targets:1:Provider"] = "gemini",
+            ["LlmGateway:Models:smart:Targets:1:Model"] = "gemini-2.5-flash",
+        });
+        using var client = host.CreateClient();
+        Primary(Response.Create().WithStatusCode(503).WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        _upstream.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:generateContent").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(
+                """{"candidates":[{"content":{"role":"model","parts":[{"text":"From Gemini."}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5},"modelVersion":"gemini-2.5-flash"}"""));
+
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(Chat, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        completion.RootElement.GetProperty("model").GetString().Should().Be("gemini-2.5-flash", "the answer names the model that produced it");
+        completion.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString().Should().Be("From Gemini.");
+        completion.RootElement.GetProperty("usage").GetProperty("total_tokens").GetInt32().Should().Be(5, "usage is the answering target's");
+    }
+
+    [Fact]
     public async Task AliasIsListedAmongTheModels()
     {
         using var response = await _client.GetAsync("/v1/models/smart");

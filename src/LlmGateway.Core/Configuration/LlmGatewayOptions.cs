@@ -38,6 +38,13 @@ public sealed class LlmGatewayOptions
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>
+    /// Gets or sets the most time one request may take to get its answer, across every attempt: each attempt gets the
+    /// shorter of <see cref="RequestTimeout"/> and what is left of the budget, and no attempt starts once it is spent
+    /// (504). Unset: attempts are bounded one by one. A stream, once it started, lives on the idle timeout.
+    /// </summary>
+    public TimeSpan? RequestBudget { get; set; }
+
+    /// <summary>
     /// Gets or sets how long a stream may take to send its first event before the gateway gives up on that target
     /// and, nothing having reached the client yet, fails over to the next. Unset: only
     /// <see cref="StreamIdleTimeout"/> applies.

@@ -50,4 +50,15 @@ public sealed class ProviderRequest
     /// other targets remain, so a failing target hands over to the next at once instead of being retried first.
     /// </summary>
     public bool AllowRetries { get; init; } = true;
+
+    /// <summary>
+    /// Gets the time this call may take, when the request's remaining budget is shorter than the provider's own
+    /// <see cref="LlmGatewayOptions.RequestTimeout"/>; providers use the shorter of the two.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The shorter of <see cref="Timeout"/> and a provider's own timeout.</summary>
+    /// <param name="providerTimeout">The provider's own timeout.</param>
+    /// <returns>The timeout to use.</returns>
+    public TimeSpan TimeoutOr(TimeSpan providerTimeout) => Timeout is { } budget && budget < providerTimeout ? budget : providerTimeout;
 }

@@ -126,7 +126,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
             : $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:generateContent";
         return await UpstreamCall.RunAsync(
             Name,
-            _requestTimeout,
+            request.TimeoutOr(_requestTimeout),
             _timeProvider,
             _logger,
             (Provider: this, Request: request, Translated: translated, Uri: uri),
@@ -178,7 +178,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
         return await PostJsonAsync(
             uri,
             translated.Body,
-            request.AllowRetries,
+            request,
             (Model: request.Model, translated.Base64),
             static (self, state, document) => EmbeddingTranslator.TranslateResponse(document.RootElement, state.Model, state.Base64) is { } body
                 ? GatewayResponse.FromBody(body)
@@ -198,7 +198,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
         return await PostJsonAsync(
             uri,
             translated.Body,
-            request.AllowRetries,
+            request,
             translated.Format,
             static (self, format, document) =>
                 ChatResponseTranslator.Blocked(document.RootElement) is { } blocked ? GatewayResponse.FromError(blocked)
@@ -211,16 +211,16 @@ internal sealed partial class GeminiProvider : ILlmProvider
     private ValueTask<GatewayResponse> PostJsonAsync<TState>(
         string uri,
         byte[] body,
-        bool allowRetries,
+        ProviderRequest request,
         TState state,
         Func<GeminiProvider, TState, JsonDocument, GatewayResponse> translate,
         CancellationToken cancellationToken) =>
         UpstreamCall.RunAsync(
             Name,
-            _requestTimeout,
+            request.TimeoutOr(_requestTimeout),
             _timeProvider,
             _logger,
-            (Provider: this, Uri: uri, Body: body, AllowRetries: allowRetries, State: state, Translate: translate),
+            (Provider: this, Uri: uri, Body: body, request.AllowRetries, State: state, Translate: translate),
             static async (call, token, _) =>
             {
                 var self = call.Provider;

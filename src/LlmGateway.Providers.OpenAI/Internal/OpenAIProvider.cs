@@ -112,7 +112,7 @@ internal sealed class OpenAIProvider : ILlmProvider
 
         return await UpstreamCall.RunAsync(
             Name,
-            _requestTimeout,
+            request.TimeoutOr(_requestTimeout),
             _timeProvider,
             _logger,
             (Provider: this, Request: request, Uri: uri),

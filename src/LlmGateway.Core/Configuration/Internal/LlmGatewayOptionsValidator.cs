@@ -65,6 +65,11 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             errors.AddRange(factory.Validate(instanceName, provider));
         }
 
+        if (options.RequestBudget is { } budget)
+        {
+            CheckPositive(errors, budget, nameof(options.RequestBudget));
+        }
+
         if (options.FirstTokenTimeout is { } firstToken)
         {
             CheckPositive(errors, firstToken, nameof(options.FirstTokenTimeout));

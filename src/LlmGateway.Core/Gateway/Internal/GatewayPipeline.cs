@@ -92,6 +92,7 @@ internal sealed class GatewayPipeline(
         GatewayResponse? last = null;
         var attempts = 0;
         int? needsLargerThan = null;
+        var begun = timeProvider.GetTimestamp();
         foreach (var target in candidates)
         {
             if (attempts == table.Options.MaxAttempts)
@@ -102,6 +103,13 @@ internal sealed class GatewayPipeline(
             if (needsLargerThan is { } window && !(target.ContextWindow > window))
             {
                 continue; // the prompt did not fit a window this size
+            }
+
+            TimeSpan? remaining = table.Options.RequestBudget is { } budget ? budget - timeProvider.GetElapsedTime(begun) : null;
+            if (remaining <= TimeSpan.Zero)
+            {
+                last = GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UpstreamTimeout, $"The request's time budget ({table.Options.RequestBudget}, LlmGateway:RequestBudget) ran out after {attempts} attempt(s)."));
+                break;
             }
 
             var isLastCandidate = ReferenceEquals(target, candidates[^1]);
@@ -117,7 +125,7 @@ internal sealed class GatewayPipeline(
             GatewayResponse response;
             try
             {
-                response = await AttemptAsync(request, peek, target, allowRetries: isLast, cancellationToken);
+                response = await AttemptAsync(request, peek, target, allowRetries: isLast, remaining, cancellationToken);
             }
             catch
             {
@@ -195,7 +203,7 @@ internal sealed class GatewayPipeline(
 
     /// <summary>One attempt on one target: the capability check, the body with the target's model, the call, and for a
     /// stream its first event.</summary>
-    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, bool allowRetries, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, bool allowRetries, TimeSpan? budget, CancellationToken cancellationToken)
     {
         var provider = target.Provider;
         var bridged = request.Operation == GatewayOperation.Responses
@@ -230,6 +238,7 @@ internal sealed class GatewayPipeline(
             RequestId = request.RequestId,
             ContentType = request.ContentType,
             AllowRetries = allowRetries,
+            Timeout = budget,
         };
 
         if (bridged)
@@ -244,7 +253,7 @@ internal sealed class GatewayPipeline(
             response = responseOwners.Track(response, provider.Name);
         }
 
-        return response.Events is null ? response : await PrefetchFirstEventAsync(response, cancellationToken);
+        return response.Events is null ? response : await PrefetchFirstEventAsync(response, budget, cancellationToken);
     }
 
     /// <summary>
@@ -316,7 +325,7 @@ internal sealed class GatewayPipeline(
         {
             var events = GatewayResponse.FromEvents(ChatStreamToResponsesEvents.TranslateAsync(chunks, request.Model, cancellationToken), endsWithDone: false);
             events.ProviderName = provider.Name;
-            return await PrefetchFirstEventAsync(events, cancellationToken);
+            return await PrefetchFirstEventAsync(events, request.Timeout, cancellationToken);
         }
 
         using var completion = System.Text.Json.JsonDocument.Parse(chat.Body);
@@ -363,10 +372,16 @@ internal sealed class GatewayPipeline(
     /// Waits for a stream's first event. A stream that fails before it (an upstream that answers 200 and then
     /// breaks or stays silent) becomes an error response, since no byte has reached the client yet.
     /// </summary>
-    private async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, TimeSpan? budget, CancellationToken cancellationToken)
     {
-        // The first-token deadline is armed only until the first event: the stream then lives on the idle timeout.
+        // The first-token deadline (and what is left of the request's budget) is armed only until the first event:
+        // the stream then lives on the idle timeout.
         var firstToken = routes.Current.Options.FirstTokenTimeout;
+        if (budget is { } left && (firstToken is null || left < firstToken))
+        {
+            firstToken = left;
+        }
+
         var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         if (firstToken is { } wait)
