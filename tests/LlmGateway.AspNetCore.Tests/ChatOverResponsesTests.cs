@@ -291,7 +291,7 @@ public sealed class ChatOverResponsesTests : IDisposable
         await gone.CancelAsync();
 
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        await FluentActions.Awaiting(() => call).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(20))).Should().ThrowAsync<OperationCanceledException>();
     }
 
     private static IResponseBuilder Json(string body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body);

@@ -23,8 +23,10 @@ internal sealed class ArmingTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        // Report only once the timer exists: a test that advances the clock on the report must find it armed.
+        var timer = new Timer(Fake.CreateTimer(callback, state, dueTime, period), this);
         Report(dueTime);
-        return new Timer(Fake.CreateTimer(callback, state, dueTime, period), this);
+        return timer;
     }
 
     /// <summary>Waits until a timer is armed to fire after <paramref name="dueTime"/>.</summary>

@@ -86,18 +86,7 @@ internal static class ChatStreamToResponsesEvents
                 if (_textIndex < 0)
                 {
                     _textIndex = _outputs++;
-                    yield return Event("response.output_item.added", w =>
-                    {
-                        w.WriteNumber("output_index", _textIndex);
-                        w.WriteStartObject("item");
-                        w.WriteString("id", "msg_" + Suffix);
-                        w.WriteString("type", "message");
-                        w.WriteString("status", "in_progress");
-                        w.WriteString("role", "assistant");
-                        w.WriteStartArray("content");
-                        w.WriteEndArray();
-                        w.WriteEndObject();
-                    });
+                    yield return Event("response.output_item.added", w => MessageItem(w, "in_progress", text: null));
                     yield return Event("response.content_part.added", w => Part(w, string.Empty));
                 }
 
@@ -156,19 +145,7 @@ internal static class ChatStreamToResponsesEvents
                     w.WriteString("text", text);
                 });
                 yield return Event("response.content_part.done", w => Part(w, text));
-                yield return Event("response.output_item.done", w =>
-                {
-                    w.WriteNumber("output_index", _textIndex);
-                    w.WriteStartObject("item");
-                    w.WriteString("id", "msg_" + Suffix);
-                    w.WriteString("type", "message");
-                    w.WriteString("status", "completed");
-                    w.WriteString("role", "assistant");
-                    w.WriteStartArray("content");
-                    WriteTextPart(w, text);
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                });
+                yield return Event("response.output_item.done", w => MessageItem(w, "completed", text));
             }
 
             foreach (var call in _calls)
@@ -281,6 +258,25 @@ internal static class ChatStreamToResponsesEvents
 
                 return JsonDocument.Parse(started.WrittenMemory);
             }
+        }
+
+        /// <summary>The message output item: empty while in progress, with its text when done.</summary>
+        private void MessageItem(Utf8JsonWriter w, string status, string? text)
+        {
+            w.WriteNumber("output_index", _textIndex);
+            w.WriteStartObject("item");
+            w.WriteString("id", "msg_" + Suffix);
+            w.WriteString("type", "message");
+            w.WriteString("status", status);
+            w.WriteString("role", "assistant");
+            w.WriteStartArray("content");
+            if (text is not null)
+            {
+                WriteTextPart(w, text);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
 
         private void TextPosition(Utf8JsonWriter w)

@@ -86,14 +86,7 @@ internal static class ResponsesToChatCompletion
                 writer.WriteStartArray("tool_calls");
                 foreach (var call in calls)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteString("id", call.GetProperty("call_id").GetString());
-                    writer.WriteString("type", "function");
-                    writer.WriteStartObject("function");
-                    writer.WriteString("name", call.GetProperty("name").GetString());
-                    writer.WriteString("arguments", call.TryGetProperty("arguments", out var a) ? a.GetString() : "{}");
-                    writer.WriteEndObject();
-                    writer.WriteEndObject();
+                    ChatToolCallWriter.Write(writer, call);
                 }
 
                 writer.WriteEndArray();

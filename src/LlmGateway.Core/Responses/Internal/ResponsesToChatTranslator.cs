@@ -124,20 +124,7 @@ internal static class ResponsesToChatTranslator
         writer.WriteStartArray("tool_calls");
         foreach (var call in calls)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", call.GetProperty("call_id").GetString());
-            writer.WriteString("type", "function");
-            writer.WriteStartObject("function");
-            writer.WriteString("name", call.GetProperty("name").GetString());
-            writer.WriteString("arguments", call.TryGetProperty("arguments", out var arguments) ? arguments.GetString() : "{}");
-            writer.WriteEndObject();
-            if (call.TryGetProperty("extra_content", out var extra))
-            {
-                writer.WritePropertyName("extra_content");
-                extra.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
+            ChatToolCallWriter.Write(writer, call);
         }
 
         writer.WriteEndArray();
