@@ -233,11 +233,7 @@ public sealed class ChatOverResponsesTests : IDisposable
     public async Task BackgroundModePollsUntilTheResponseIsDoneThenDeletesIt()
     {
         var time = new ArmingTimeProvider();
-        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?>
-        {
-            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
-            ["LlmGateway:Providers:openai:UseBackgroundMode"] = "true",
-        }, services => services.AddSingleton<TimeProvider>(time));
+        using var host = BackgroundHost(time);
         using var client = host.CreateClient();
         const string queued = """{"id":"resp_bg","object":"response","created_at":1,"status":"queued","model":"o3-pro","output":[]}""";
         _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost()).RespondWith(Json(queued));
@@ -269,11 +265,7 @@ public sealed class ChatOverResponsesTests : IDisposable
     public async Task ClientThatGoesAwayCancelsTheBackgroundResponse()
     {
         var time = new ArmingTimeProvider();
-        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?>
-        {
-            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
-            ["LlmGateway:Providers:openai:UseBackgroundMode"] = "true",
-        }, services => services.AddSingleton<TimeProvider>(time));
+        using var host = BackgroundHost(time);
         using var client = host.CreateClient();
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost())
@@ -293,6 +285,16 @@ public sealed class ChatOverResponsesTests : IDisposable
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(20))).Should().ThrowAsync<OperationCanceledException>();
     }
+
+    /// <summary>A host whose OpenAI instance uses the Responses API in background mode, on the given clock.</summary>
+    private GatewayHost BackgroundHost(TimeProvider time) => new(
+        _upstream.Urls[0] + "/v1",
+        new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
+            ["LlmGateway:Providers:openai:UseBackgroundMode"] = "true",
+        },
+        services => services.AddSingleton(time));
 
     private static IResponseBuilder Json(string body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body);
 }
