@@ -72,6 +72,21 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, CostStrategy>());
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
 
+        // Keys, limits and usage: in memory, or in Redis when LlmGateway:Redis is set.
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<IKeyStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
+            ? ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)
+            : ActivatorUtilities.CreateInstance<MemoryKeyStore>(sp));
+        services.TryAddSingleton<IRateLimitStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
+            ? ActivatorUtilities.CreateInstance<RedisRateLimitStore>(sp)
+            : ActivatorUtilities.CreateInstance<MemoryRateLimitStore>(sp));
+        services.TryAddSingleton<IUsageStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
+            ? ActivatorUtilities.CreateInstance<RedisUsageStore>(sp)
+            : ActivatorUtilities.CreateInstance<MemoryUsageStore>(sp));
+        services.TryAddSingleton<KeyRegistry>();
+        services.TryAddSingleton<ProviderKeyProtector>();
+        services.TryAddSingleton<TokenEstimator>();
+
         var healthChecks = services.AddHealthChecks();
         if (!services.Any(static d => d.ServiceType == typeof(GatewayReadinessCheck)))
         {

@@ -76,4 +76,21 @@ public sealed class LlmGatewayOptions
     /// Gets or sets how long the model list an upstream reports is kept before it is asked again. Defaults to 5 minutes.
     /// </summary>
     public TimeSpan ModelListCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets how callers authenticate, the gateway keys and their policies (<c>LlmGateway:Auth</c>).</summary>
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Gets or sets how rate limits count (<c>LlmGateway:RateLimits</c>).</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the Redis connection string (StackExchange.Redis syntax, e.g. <c>localhost:6379</c>). Set, keys,
+    /// limits, usage and budgets are shared by every gateway instance that names the same Redis; unset, one process
+    /// keeps them in memory. Read at start-up only.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Gets or sets the prefix of every Redis key the gateway writes, so several gateways (or other apps) can share
+    /// one Redis. Defaults to <c>llmgateway:</c>. Read at start-up only.</summary>
+    public string RedisKeyPrefix { get; set; } = "llmgateway:";
 }

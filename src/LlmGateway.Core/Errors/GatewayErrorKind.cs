@@ -56,4 +56,19 @@ public enum GatewayErrorKind
 
     /// <summary>A bug in the gateway. 500, <c>server_error</c>, <c>internal_error</c>; the details are logged, never sent.</summary>
     Internal,
+
+    /// <summary>The caller's key is missing, unknown, revoked or expired. 401, <c>invalid_request_error</c>, <c>invalid_api_key</c>.</summary>
+    InvalidApiKey,
+
+    /// <summary>The caller's key may not use this model or endpoint. 403, <c>permission_error</c>, <c>model_not_allowed</c>.</summary>
+    PermissionDenied,
+
+    /// <summary>The caller is over a rate limit. 429, <c>requests</c> or <c>tokens</c>, <c>rate_limit_exceeded</c>.</summary>
+    RateLimited,
+
+    /// <summary>The caller's budget is spent. 429, <c>insufficient_quota</c>, <c>insufficient_quota</c>.</summary>
+    InsufficientQuota,
+
+    /// <summary>A service the gateway needs for this request (the shared store) is down. 503, <c>server_error</c>, <c>service_unavailable</c>.</summary>
+    ServiceUnavailable,
 }
