@@ -86,6 +86,8 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<KeyRegistry>();
         services.TryAddSingleton<ProviderKeyProtector>();
         services.TryAddSingleton<TokenEstimator>();
+        services.TryAddSingleton<GatewayAuthenticator>();
+        services.TryAddSingleton<CallerPolicy>();
 
         var healthChecks = services.AddHealthChecks();
         if (!services.Any(static d => d.ServiceType == typeof(GatewayReadinessCheck)))
@@ -93,6 +95,7 @@ public static class LlmGatewayServiceCollectionExtensions
             services.AddSingleton<GatewayReadinessCheck>();
             healthChecks.AddCheck<GatewayReadinessCheck>("llmgateway", HealthStatus.Unhealthy, [GatewayReadinessCheck.Tag]);
             healthChecks.AddCheck<TargetHealthCheck>(TargetHealthCheck.Name, HealthStatus.Degraded, [GatewayReadinessCheck.Tag]);
+            healthChecks.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded);
         }
 
         return new LlmGatewayBuilder(services);

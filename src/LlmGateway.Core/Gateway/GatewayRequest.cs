@@ -34,4 +34,24 @@ public sealed class GatewayRequest
     /// <summary>Gets the provider instance the caller pinned for this request (the <c>x-llmgateway-provider</c> request
     /// header), if any: the model goes to that instance and no other, with no failover.</summary>
     public string? Provider { get; init; }
+
+    /// <summary>Gets the authenticated caller whose policy (models, limits, budgets) applies and whose usage the call
+    /// counts to; null for in-process calls, which are trusted and counted as <c>in-process</c>.</summary>
+    internal LlmGateway.Internal.GatewayCaller? Caller { get; init; }
+
+    /// <summary>Gets a provider key the caller brought (Client and Hybrid modes), used for this call only: never
+    /// stored, cached under or logged.</summary>
+    internal string? ProviderApiKey { get; init; }
+
+    /// <summary>A copy with another body and everything else the same.</summary>
+    internal GatewayRequest WithBody(ReadOnlyMemory<byte> body) => new(Operation, body)
+    {
+        RequestId = RequestId,
+        ContentType = ContentType,
+        Method = Method,
+        ResourcePath = ResourcePath,
+        Provider = Provider,
+        Caller = Caller,
+        ProviderApiKey = ProviderApiKey,
+    };
 }

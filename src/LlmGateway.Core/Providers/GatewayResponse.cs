@@ -58,6 +58,9 @@ public sealed class GatewayResponse : IAsyncDisposable
 
     internal IAsyncDisposable? Owner { get; init; }
 
+    /// <summary>The caller's rate-limit state, for the <c>x-ratelimit-*</c> headers; null when no limit applies.</summary>
+    internal LlmGateway.Internal.RateLimitReport? RateLimit { get; set; }
+
     /// <summary>Creates a non-streaming success.</summary>
     /// <param name="body">The body.</param>
     /// <param name="statusCode">The status, 200 by default.</param>

@@ -57,6 +57,13 @@ public sealed class ProviderRequest
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Gets the key to send upstream instead of the instance's configured one, for this call only: a key the caller
+    /// brought, or one stored with its gateway key. Providers must use it when set, and must never store it, cache
+    /// anything under it or log it.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
     /// <summary>The shorter of <see cref="Timeout"/> and a provider's own timeout.</summary>
     /// <param name="providerTimeout">The provider's own timeout.</param>
     /// <returns>The timeout to use.</returns>

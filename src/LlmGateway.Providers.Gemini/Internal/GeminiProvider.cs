@@ -51,7 +51,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_notConfigured is { } notConfigured)
+        if (_notConfigured is { } notConfigured && request.ApiKey is null)
         {
             return GatewayResponse.FromError(notConfigured);
         }
@@ -133,7 +133,7 @@ internal sealed partial class GeminiProvider : ILlmProvider
             static async (state, token, streamToken) =>
             {
                 var self = state.Provider;
-                var response = await self.PostAsync(state.Uri, state.Translated.Body, state.Request.AllowRetries, token);
+                var response = await self.PostAsync(state.Uri, state.Translated.Body, state.Request.AllowRetries, state.Request.ApiKey, token);
                 try
                 {
                     if (!response.IsSuccessStatusCode)
@@ -220,11 +220,11 @@ internal sealed partial class GeminiProvider : ILlmProvider
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
             _logger,
-            (Provider: this, Uri: uri, Body: body, request.AllowRetries, State: state, Translate: translate),
+            (Provider: this, Uri: uri, Body: body, request.AllowRetries, request.ApiKey, State: state, Translate: translate),
             static async (call, token, _) =>
             {
                 var self = call.Provider;
-                using var response = await self.PostAsync(call.Uri, call.Body, call.AllowRetries, token);
+                using var response = await self.PostAsync(call.Uri, call.Body, call.AllowRetries, call.ApiKey, token);
                 if (!response.IsSuccessStatusCode)
                 {
                     return await self.ErrorAsync(response, token);
@@ -298,11 +298,13 @@ internal sealed partial class GeminiProvider : ILlmProvider
         }
     }
 
-    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, bool allowRetries, CancellationToken cancellationToken)
+    /// <summary>Posts to Gemini with the key in the <c>x-goog-api-key</c> header: <paramref name="apiKey"/>, a key for this
+    /// call only (brought by the caller, or stored with its gateway key) and never kept, else the configured one.</summary>
+    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, bool allowRetries, string? apiKey, CancellationToken cancellationToken)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = s_json;
-        message.Headers.TryAddWithoutValidation("x-goog-api-key", _options.ApiKey);
+        message.Headers.TryAddWithoutValidation("x-goog-api-key", apiKey ?? _options.ApiKey);
         if (!allowRetries)
         {
             message.Options.Set(UpstreamHttpClient.NoRetry, true);

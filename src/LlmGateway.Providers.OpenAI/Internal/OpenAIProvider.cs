@@ -87,7 +87,7 @@ internal sealed class OpenAIProvider : ILlmProvider
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_notConfigured is { } notConfigured)
+        if (_notConfigured is { } notConfigured && request.ApiKey is null)
         {
             return GatewayResponse.FromError(notConfigured);
         }
@@ -137,7 +137,7 @@ internal sealed class OpenAIProvider : ILlmProvider
             }
         }
 
-        ApplyHeaders(message, request.RequestId);
+        ApplyHeaders(message, request.RequestId, request.ApiKey);
         UpstreamHttpClient.Apply(message, request);
         if (request.Stream)
         {
@@ -241,7 +241,7 @@ internal sealed class OpenAIProvider : ILlmProvider
             return null;
         }
 
-        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId }, cancellationToken);
+        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId, ApiKey = request.ApiKey }, cancellationToken);
         if (response.Error is { } error)
         {
             if (error.StatusCode is 404 or 405 or 501 && !Encoding.UTF8.GetString(error.UpstreamBody.Span).Contains("model_not_found", StringComparison.Ordinal))
@@ -262,7 +262,7 @@ internal sealed class OpenAIProvider : ILlmProvider
 
         if (_options.UseBackgroundMode && !request.Stream)
         {
-            response = await AwaitBackgroundAsync(response, cancellationToken);
+            response = await AwaitBackgroundAsync(response, request.ApiKey, cancellationToken);
             if (response.Error is not null)
             {
                 return response;
@@ -278,7 +278,7 @@ internal sealed class OpenAIProvider : ILlmProvider
     /// within the request timeout. A caller that goes away, or a timeout, cancels it upstream; once it is done, the
     /// stored response is deleted, as chat completions are not stored.
     /// </summary>
-    private async Task<GatewayResponse> AwaitBackgroundAsync(GatewayResponse created, CancellationToken cancellationToken)
+    private async Task<GatewayResponse> AwaitBackgroundAsync(GatewayResponse created, string? apiKey, CancellationToken cancellationToken)
     {
         string? id;
         string? status;
@@ -302,7 +302,7 @@ internal sealed class OpenAIProvider : ILlmProvider
             {
                 if (_timeProvider.GetUtcNow() + delay > deadline)
                 {
-                    await CancelBackgroundAsync(id);
+                    await CancelBackgroundAsync(id, apiKey);
                     return GatewayResponse.FromError(new GatewayError(
                         GatewayErrorKind.UpstreamTimeout,
                         $"The background response of provider '{Name}' did not finish within {_requestTimeout} (LlmGateway:RequestTimeout)."));
@@ -310,7 +310,7 @@ internal sealed class OpenAIProvider : ILlmProvider
 
                 await Task.Delay(delay, _timeProvider, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-                current = await SendAsync(Resource(HttpMethod.Get, id), cancellationToken);
+                current = await SendAsync(Resource(HttpMethod.Get, id, apiKey: apiKey), cancellationToken);
                 if (current.Error is not null)
                 {
                     return current;
@@ -322,15 +322,15 @@ internal sealed class OpenAIProvider : ILlmProvider
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await CancelBackgroundAsync(id);
+            await CancelBackgroundAsync(id, apiKey);
             throw;
         }
 
-        await SendQuietlyAsync(Resource(HttpMethod.Delete, id));
+        await SendQuietlyAsync(Resource(HttpMethod.Delete, id, apiKey: apiKey));
         return current;
     }
 
-    private Task CancelBackgroundAsync(string id) => SendQuietlyAsync(Resource(HttpMethod.Post, id, "/cancel"));
+    private Task CancelBackgroundAsync(string id, string? apiKey) => SendQuietlyAsync(Resource(HttpMethod.Post, id, "/cancel", apiKey));
 
     /// <summary>Best effort, bounded, and not tied to the caller, who may be gone already.</summary>
     private async Task SendQuietlyAsync(ProviderRequest request)
@@ -346,9 +346,10 @@ internal sealed class OpenAIProvider : ILlmProvider
         }
     }
 
-    private static ProviderRequest Resource(HttpMethod method, string id, string suffix = "") =>
+    private static ProviderRequest Resource(HttpMethod method, string id, string suffix = "", string? apiKey = null) =>
         new(GatewayOperation.ResponsesResource, ReadOnlyMemory<byte>.Empty, string.Empty, stream: false)
         {
+            ApiKey = apiKey,
             Method = method,
             ResourcePath = $"responses/{Uri.EscapeDataString(id)}{suffix}",
         };
@@ -361,7 +362,7 @@ internal sealed class OpenAIProvider : ILlmProvider
         }
 
         using var message = new HttpRequestMessage(HttpMethod.Get, _models);
-        ApplyHeaders(message, requestId: null);
+        ApplyHeaders(message, requestId: null, apiKey: null);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -462,13 +463,18 @@ internal sealed class OpenAIProvider : ILlmProvider
         return type is "response.completed" or "response.failed" or "response.incomplete" or "error";
     }
 
-    private void ApplyHeaders(HttpRequestMessage message, string? requestId)
+    /// <param name="message">The request.</param>
+    /// <param name="requestId">The gateway's request id.</param>
+    /// <param name="apiKey">A key for this call only (brought by the caller, or stored with its gateway key), used
+    /// instead of the configured one; never kept.</param>
+    private void ApplyHeaders(HttpRequestMessage message, string? requestId, string? apiKey)
     {
         var headers = message.Headers;
         headers.UserAgent.Add(s_userAgent);
-        if (!string.IsNullOrEmpty(_options.ApiKey))
+        var key = apiKey ?? _options.ApiKey;
+        if (!string.IsNullOrEmpty(key))
         {
-            headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+            headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
 
         if (!string.IsNullOrEmpty(_options.Organization))

@@ -24,6 +24,13 @@ internal static class ForwardEndpoint
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmGateway.AspNetCore");
         try
         {
+            var auth = await CallerAuthentication.AuthenticateAsync(context);
+            if (auth.Error is { } refused)
+            {
+                await ErrorResults.WriteAsync(context, refused);
+                return;
+            }
+
             var limit = services.GetRequiredService<RouteTableProvider>().Current.Options.MaxRequestBodySize;
             var (body, readError) = await RequestBodyReader.ReadAsync(context, limit);
             if (readError is not null)
@@ -48,6 +55,8 @@ internal static class ForwardEndpoint
                 Method = isResource ? new HttpMethod(context.Request.Method) : null,
                 ResourcePath = isResource ? $"responses/{context.Request.RouteValues["rest"]}{context.Request.QueryString}" : null,
                 Provider = context.Request.Headers[ProviderHeader] is [{ Length: > 0 } pinned] ? pinned : null,
+                Caller = auth.Caller,
+                ProviderApiKey = auth.ProviderKey,
                 // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded); uploads
                 // keep their multipart content type and boundary.
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,
@@ -87,6 +96,7 @@ internal static class ForwardEndpoint
     private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger)
     {
         var http = context.Response;
+        CallerAuthentication.WriteRateLimitHeaders(http, response.RateLimit);
         if (response.ProviderName is { } provider)
         {
             http.Headers[ProviderHeader] = provider;

@@ -8,6 +8,13 @@ internal static class ModelsEndpoints
 {
     public static async Task ListAsync(HttpContext context, ILlmGateway gateway)
     {
+        var auth = await CallerAuthentication.AuthenticateAsync(context);
+        if (auth.Error is { } refused)
+        {
+            await ErrorResults.WriteAsync(context, refused);
+            return;
+        }
+
         var models = await gateway.ListModelsAsync(context.RequestAborted);
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
@@ -17,7 +24,11 @@ internal static class ModelsEndpoints
             writer.WriteStartArray("data"u8);
             foreach (var model in models)
             {
-                WriteModel(writer, model);
+                // A key limited to some models sees only those.
+                if (auth.Caller?.MayUse(model.Id) != false)
+                {
+                    WriteModel(writer, model);
+                }
             }
 
             writer.WriteEndArray();
@@ -29,7 +40,14 @@ internal static class ModelsEndpoints
 
     public static async Task GetAsync(HttpContext context, ILlmGateway gateway, string id)
     {
-        var model = await gateway.GetModelAsync(id, context.RequestAborted);
+        var auth = await CallerAuthentication.AuthenticateAsync(context);
+        if (auth.Error is { } refused)
+        {
+            await ErrorResults.WriteAsync(context, refused);
+            return;
+        }
+
+        var model = auth.Caller?.MayUse(id) == false ? null : await gateway.GetModelAsync(id, context.RequestAborted);
         if (model is null)
         {
             await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.ModelNotFound, $"The model '{id}' does not exist or is not served by this gateway.", "model"));

@@ -15,6 +15,7 @@ internal sealed class GatewayPipeline(
     TargetHealth health,
     InFlightCounter inFlight,
     LatencyTracker latency,
+    CallerPolicy policy,
     TimeProvider timeProvider,
     ILogger<GatewayPipeline> logger) : ILlmGateway
 {
@@ -29,7 +30,15 @@ internal sealed class GatewayPipeline(
 
         if (request.Operation == GatewayOperation.ResponsesResource)
         {
-            return await SendToResourceOwnerAsync(table, request, cancellationToken);
+            var (resourceAdmission, resourceRefusal) = await policy.AdmitAsync(table, request, peek: null, cancellationToken);
+            if (resourceRefusal is not null)
+            {
+                return Refused(resourceRefusal, resourceAdmission);
+            }
+
+            var resource = await SendToResourceOwnerAsync(table, request, cancellationToken);
+            resource.RateLimit = resourceAdmission!.Report;
+            return resource;
         }
 
         var peek = request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations
@@ -39,6 +48,70 @@ internal sealed class GatewayPipeline(
         {
             return GatewayResponse.FromError(invalid);
         }
+
+        var (admission, refusal) = await policy.AdmitAsync(table, request, peek, cancellationToken);
+        if (refusal is not null)
+        {
+            return Refused(refusal, admission);
+        }
+
+        var clientWantsUsage = peek.IncludeUsage;
+        if (request.Operation == GatewayOperation.ChatCompletions && peek.Stream && !peek.IncludeUsage)
+        {
+            // Usage is counted from every stream: ask the upstream for it; the usage chunk is taken out again on the
+            // way to a client that did not ask for it.
+            request = request.WithBody(ModelRewriter.WithIncludeUsage(request.Body, peek.HasStreamOptions));
+            peek = RequestPeek.Read(request.Body.Span, request.Operation);
+        }
+
+        GatewayResponse response;
+        try
+        {
+            response = await RouteAsync(table, request, peek, cancellationToken);
+        }
+        catch
+        {
+            await policy.SettleAsync(admission!, table, model: null, provider: null, counts: null);
+            throw;
+        }
+
+        return await AccountAsync(table, admission!, request.Operation, response, clientWantsUsage);
+    }
+
+    /// <summary>Settles a call's usage: at once for a body or an error, at the end for a stream.</summary>
+    private async ValueTask<GatewayResponse> AccountAsync(RouteTable table, Admission admission, GatewayOperation operation, GatewayResponse response, bool clientWantsUsage)
+    {
+        if (response.Error is not null || response.TargetModel is not { } model)
+        {
+            await policy.SettleAsync(admission, table, model: null, provider: null, counts: null);
+            response.RateLimit = admission.Report;
+            return response;
+        }
+
+        if (response.Events is { } events)
+        {
+            var accounted = response.WithEvents(
+                new AccountedEvents(events, policy, admission, table, model, response.ProviderName, operation, clientWantsUsage),
+                response.Owner);
+            accounted.RateLimit = admission.Report;
+            return accounted;
+        }
+
+        var counts = response.BodyStream is not null ? new UsageCounts(0, 0, 0, 0) : UsageReader.FromBody(response.Body.Span);
+        await policy.SettleAsync(admission, table, model, response.ProviderName, counts);
+        response.RateLimit = admission.Report;
+        return response;
+    }
+
+    private static GatewayResponse Refused(GatewayError error, Admission? admission)
+    {
+        var response = GatewayResponse.FromError(error);
+        response.RateLimit = admission?.Report;
+        return response;
+    }
+
+    private async ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, CancellationToken cancellationToken)
+    {
 
         var targets = await TargetsAsync(table, peek.Model, cancellationToken);
         if (targets is null)
@@ -75,8 +148,19 @@ internal sealed class GatewayPipeline(
             targets = [targets.FirstOrDefault(t => ReferenceEquals(t.Provider, provider)) ?? table.WithFacts(new RouteTarget(provider, peek.Model))];
         }
 
+        if (request.ProviderApiKey is not null && targets.Count > 1)
+        {
+            // A key the caller brought was issued by one upstream: it goes to the first target's upstream and to
+            // targets on that same upstream, never to another one.
+            var upstream = UpstreamOf(table, targets[0].Provider);
+            targets = targets.Where(t => UpstreamOf(table, t.Provider) == upstream).ToList();
+        }
+
         return await FailOverAsync(table, request, peek, targets, cancellationToken);
     }
+
+    private static (string Type, string BaseUrl) UpstreamOf(RouteTable table, ILlmProvider provider) =>
+        (provider.Type.ToUpperInvariant(), table.Options.Providers.TryGetValue(provider.Name, out var options) ? (options.BaseUrl ?? string.Empty).TrimEnd('/').ToUpperInvariant() : provider.Name);
 
     /// <summary>
     /// Tries the targets in order until one answers: a retryable failure (408, 429, 5xx, an unreachable or silent
@@ -233,12 +317,19 @@ internal sealed class GatewayPipeline(
             : target.Model == peek.Model ? request.Body
             : peek.IsMultipart ? ModelRewriter.RewriteRaw(request.Body.Span, peek.ModelStart, peek.ModelLength, target.Model)
             : ModelRewriter.Rewrite(request.Body.Span, peek.ModelStart, peek.ModelLength, target.Model);
+        var apiKey = policy.ProviderKeyFor(request, target, out var keyError);
+        if (keyError is not null)
+        {
+            return WithProvider(GatewayResponse.FromError(keyError), provider);
+        }
+
         var providerRequest = new ProviderRequest(request.Operation, body, target.Model, peek.Stream)
         {
             RequestId = request.RequestId,
             ContentType = request.ContentType,
             AllowRetries = allowRetries,
             Timeout = budget,
+            ApiKey = apiKey,
         };
 
         if (bridged)
@@ -282,6 +373,7 @@ internal sealed class GatewayPipeline(
         var providerRequest = new ProviderRequest(GatewayOperation.ResponsesResource, request.Body, string.Empty, stream: false)
         {
             RequestId = request.RequestId,
+            ApiKey = request.ProviderApiKey,
             Method = request.Method,
             ResourcePath = request.ResourcePath,
         };
@@ -315,7 +407,7 @@ internal sealed class GatewayPipeline(
             return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UnsupportedOperation, $"The provider '{provider.Name}' cannot stream.", "stream")), provider);
         }
 
-        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId }, cancellationToken);
+        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey }, cancellationToken);
         if (!chat.IsSuccess)
         {
             return chat;

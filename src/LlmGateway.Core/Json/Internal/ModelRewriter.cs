@@ -62,4 +62,66 @@ internal static class ModelRewriter
         body[(modelStart + modelLength)..].CopyTo(span[(encoded.Length + 2)..]);
         return result;
     }
+
+    /// <summary>
+    /// Sets <c>stream_options.include_usage</c> to true, so a stream reports its usage for accounting. A body without
+    /// <c>stream_options</c> gets the member inserted at the front, every other byte copied unchanged; one with it gets
+    /// its top level rewritten (nested values copied as they are), keeping the other stream options.
+    /// </summary>
+    public static byte[] WithIncludeUsage(ReadOnlyMemory<byte> body, bool hasStreamOptions)
+    {
+        if (!hasStreamOptions)
+        {
+            var span = body.Span;
+            var open = span.IndexOf((byte)'{');
+            var member = "\"stream_options\":{\"include_usage\":true}"u8;
+            var rest = span[(open + 1)..];
+            var isEmpty = rest.Trim(" \t\r\n"u8).Length == 1; // only the closing brace
+            var result = new byte[span.Length + member.Length + (isEmpty ? 0 : 1)];
+            span[..(open + 1)].CopyTo(result);
+            member.CopyTo(result.AsSpan(open + 1));
+            var at = open + 1 + member.Length;
+            if (!isEmpty)
+            {
+                result[at++] = (byte)',';
+            }
+
+            rest.CopyTo(result.AsSpan(at));
+            return result;
+        }
+
+        using var document = JsonDocument.Parse(body);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(body.Length + 32);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!property.NameEquals("stream_options"u8))
+                {
+                    property.WriteTo(writer);
+                    continue;
+                }
+
+                writer.WriteStartObject("stream_options"u8);
+                if (property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var option in property.Value.EnumerateObject())
+                    {
+                        if (!option.NameEquals("include_usage"u8))
+                        {
+                            option.WriteTo(writer);
+                        }
+                    }
+                }
+
+                writer.WriteBoolean("include_usage"u8, true);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 }

@@ -41,6 +41,9 @@ internal readonly struct RequestPeek
 
     public bool IncludeUsage { get; }
 
+    /// <summary>Whether the body has a <c>stream_options</c> member at all (even one without <c>include_usage</c>).</summary>
+    public bool HasStreamOptions { get; init; }
+
     /// <summary>Gets a value indicating whether the body is multipart: the model's value is raw text, not a JSON string.</summary>
     public bool IsMultipart { get; }
 
@@ -79,7 +82,7 @@ internal readonly struct RequestPeek
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, includeUsage = false, hasMessages = false, hasInput = false, hasVoice = false;
+        bool stream = false, includeUsage = false, hasStreamOptions = false, hasMessages = false, hasInput = false, hasVoice = false;
         List<string>? fallbacks = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -108,6 +111,7 @@ internal readonly struct RequestPeek
             }
             else if (reader.ValueTextEquals("stream_options"u8))
             {
+                hasStreamOptions = true;
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
@@ -216,7 +220,7 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'voice'.", "voice");
         }
 
-        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage) { Fallbacks = fallbacks };
+        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage) { Fallbacks = fallbacks, HasStreamOptions = hasStreamOptions };
     }
 
     private static GatewayError? ReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage)

@@ -9,7 +9,7 @@ namespace LlmGateway.Internal;
 /// Commands fail fast while Redis is unreachable (no backlog), so a store can fall back to memory at once instead of
 /// holding requests; the multiplexer reconnects by itself and <see cref="Restored"/> tells the stores to catch up.
 /// </summary>
-internal sealed class RedisConnection : IAsyncDisposable
+internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly ILogger<RedisConnection> _logger;
     private readonly Lazy<Task<ConnectionMultiplexer>>? _connection;
@@ -121,6 +121,14 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
 
         return multiplexer;
+    }
+
+    public void Dispose()
+    {
+        if (_connection is { IsValueCreated: true } connection && connection.Value.IsCompletedSuccessfully)
+        {
+            connection.Value.Result.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
