@@ -20,6 +20,9 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
     private readonly Action<IServiceCollection>? _configureServices;
     private bool _kestrel;
 
+    /// <summary>Gets or sets the address Kestrel listens on (a free loopback port unless a test needs another).</summary>
+    public string ListenUrl { get; init; } = "http://127.0.0.1:0";
+
     public GatewayHost(string? openAIBaseUrl, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -66,7 +69,7 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         if (_kestrel)
         {
-            builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
+            builder.UseSetting(WebHostDefaults.ServerUrlsKey, ListenUrl);
         }
 
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));

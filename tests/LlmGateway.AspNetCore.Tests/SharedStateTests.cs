@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LlmGateway.AspNetCore.Tests.Infrastructure;
+using LlmGateway.Internal;
+using LlmGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace LlmGateway.AspNetCore.Tests;
+
+/// <summary>
+/// Two gateway hosts (each on Kestrel, each with its own Redis connection) and one real redis-server: keys, limits
+/// and usage are shared, and a Redis outage does not fail requests.
+/// </summary>
+public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
+{
+    private const string Key = "lgw-shared-state-key";
+    private const string AdminKey = "shared-state-admin-key";
+    private readonly RedisServer _redis;
+    private readonly WireMockServer _upstream = WireMockServer.Start();
+    private readonly string _prefix = RedisServer.UniquePrefix();
+
+    public SharedStateTests(RedisServer redis)
+    {
+        _redis = redis;
+        _redis.Start(); // a previous test may have stopped it
+        _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+    }
+
+    public void Dispose()
+    {
+        _upstream.Stop();
+        _upstream.Dispose();
+    }
+
+    private (GatewayHost Host, HttpClient Client) Instance(params (string Key, string Value)[] policy)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["LlmGateway:Redis"] = _redis.ConnectionString,
+            ["LlmGateway:RedisKeyPrefix"] = _prefix,
+            ["LlmGateway:Auth:Mode"] = "Gateway",
+            ["LlmGateway:Auth:AdminKey"] = AdminKey,
+            ["LlmGateway:Auth:Keys:0:Key"] = Key,
+            ["LlmGateway:Auth:Keys:0:Name"] = "shared",
+        };
+        foreach (var (key, value) in policy)
+        {
+            settings["LlmGateway:Auth:Keys:0:" + key] = value;
+        }
+
+        var host = new GatewayHost(_upstream.Urls[0] + "/v1", settings);
+        var address = host.StartKestrel();
+        return (host, new HttpClient { BaseAddress = address });
+    }
+
+    private static async Task<HttpStatusCode> ChatAsync(HttpClient client, string key = Key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Theory]
+    [InlineData("FixedWindow")]
+    [InlineData("SlidingWindow")]
+    [InlineData("TokenBucket")]
+    public async Task ARequestLimitLetsExactlyNThroughAcrossBothInstances(string strategy)
+    {
+        // 7 per minute: whatever the strategy, no refill or window change can free a whole request during the test
+        // unless a fixed window's minute ends mid-run, which the limit of the window after it would then show.
+        var (hostA, clientA) = Instance(("RequestsPerMinute", "7"), ("Strategy", strategy));
+        var (hostB, clientB) = Instance(("RequestsPerMinute", "7"), ("Strategy", strategy));
+        using (hostA)
+        using (hostB)
+        using (clientA)
+        using (clientB)
+        {
+            var calls = Enumerable.Range(0, 20).Select(i => ChatAsync(i % 2 == 0 ? clientA : clientB));
+            var statuses = await Task.WhenAll(calls);
+
+            var allowed = statuses.Count(s => s == HttpStatusCode.OK);
+            statuses.Count(s => s == HttpStatusCode.TooManyRequests).Should().Be(20 - allowed);
+            if (strategy == "FixedWindow")
+            {
+                allowed.Should().BeOneOf(7, 14); // 14 only if a minute ended mid-run
+            }
+            else
+            {
+                allowed.Should().Be(7);
+            }
+
+            _upstream.LogEntries.Should().HaveCount(allowed);
+        }
+    }
+
+    [Fact]
+    public async Task UsageAddsUpAcrossBothInstances()
+    {
+        var (hostA, clientA) = Instance();
+        var (hostB, clientB) = Instance();
+        using (hostA)
+        using (hostB)
+        using (clientA)
+        using (clientB)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                (await ChatAsync(clientA)).Should().Be(HttpStatusCode.OK);
+            }
+
+            for (var i = 0; i < 2; i++)
+            {
+                (await ChatAsync(clientB)).Should().Be(HttpStatusCode.OK);
+            }
+
+            foreach (var host in new[] { hostA, hostB })
+            {
+                var usage = await host.Services.GetRequiredService<IUsageStore>().ListAsync("shared", UsagePeriod.Day, DateTimeOffset.UtcNow, default);
+                var entry = usage.Should().ContainSingle().Subject;
+                entry.Requests.Should().Be(5);
+                entry.PromptTokens.Should().Be(45);
+                entry.CompletionTokens.Should().Be(15);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AKeyCreatedThroughOneInstancesAdminApiWorksOnTheOtherAtOnceAndRevocationToo()
+    {
+        var (hostA, clientA) = Instance();
+        var (hostB, clientB) = Instance();
+        using (hostA)
+        using (hostB)
+        using (clientA)
+        using (clientB)
+        {
+            using var create = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = JsonContent.Create(new { name = "made-on-a", requests_per_minute = 100 }) };
+            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+            using var created = await clientA.SendAsync(create);
+            created.StatusCode.Should().Be(HttpStatusCode.Created);
+            using var document = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+            var newKey = document.RootElement.GetProperty("key").GetString()!;
+            var id = document.RootElement.GetProperty("id").GetString()!;
+
+            (await ChatAsync(clientB, newKey)).Should().Be(HttpStatusCode.OK);
+
+            using var revoke = new HttpRequestMessage(HttpMethod.Delete, $"/admin/keys/{id}");
+            revoke.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+            (await clientA.SendAsync(revoke)).EnsureSuccessStatusCode();
+
+            // The revocation reaches the other instance through Redis pub/sub; it may take a moment, never long.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            HttpStatusCode status;
+            while ((status = await ChatAsync(clientB, newKey)) == HttpStatusCode.OK && DateTime.UtcNow < deadline)
+            {
+                await Task.Yield();
+            }
+
+            status.Should().Be(HttpStatusCode.Unauthorized);
+        }
+    }
+
+    [Fact]
+    public async Task WithRedisStoppedMidRunRequestsKeepBeingServedAndHealthSaysSo()
+    {
+        var (hostA, clientA) = Instance(("RequestsPerMinute", "1000"));
+        var (hostB, clientB) = Instance(("RequestsPerMinute", "1000"));
+        using (hostA)
+        using (hostB)
+        using (clientA)
+        using (clientB)
+        {
+            (await ChatAsync(clientA)).Should().Be(HttpStatusCode.OK);
+            (await ChatAsync(clientB)).Should().Be(HttpStatusCode.OK);
+
+            _redis.Stop();
+            for (var i = 0; i < 6; i++)
+            {
+                (await ChatAsync(i % 2 == 0 ? clientA : clientB)).Should().Be(HttpStatusCode.OK, "an outage of the shared store must not fail requests");
+            }
+
+            var health = await clientA.GetStringAsync("/health");
+            using (var report = JsonDocument.Parse(health))
+            {
+                report.RootElement.GetProperty("checks").GetProperty("llmgateway-redis").GetProperty("status").GetString().Should().Be("Degraded");
+            }
+
+            _redis.Start();
+            // The client library reconnects in the background; poll the health report until it sees Redis again.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var redisStatus = await RedisStatusAsync(clientA);
+            while (redisStatus != "Healthy" && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+                redisStatus = await RedisStatusAsync(clientA);
+            }
+
+            redisStatus.Should().Be("Healthy");
+            (await ChatAsync(clientA)).Should().Be(HttpStatusCode.OK);
+            (await ChatAsync(clientB)).Should().Be(HttpStatusCode.OK);
+        }
+    }
+
+    private static async Task<string> RedisStatusAsync(HttpClient client)
+    {
+        using var report = JsonDocument.Parse(await client.GetStringAsync("/health"));
+        return report.RootElement.GetProperty("checks").GetProperty("llmgateway-redis").GetProperty("status").GetString()!;
+    }
+}
