@@ -60,7 +60,7 @@ public enum GatewayErrorKind
     /// <summary>The caller's key is missing, unknown, revoked or expired. 401, <c>invalid_request_error</c>, <c>invalid_api_key</c>.</summary>
     InvalidApiKey,
 
-    /// <summary>The caller's key may not use this model or endpoint. 403, <c>permission_error</c>, <c>model_not_allowed</c>.</summary>
+    /// <summary>The caller's key may not use this model. 403, <c>invalid_request_error</c>, <c>model_not_allowed</c>.</summary>
     PermissionDenied,
 
     /// <summary>The caller is over a rate limit. 429, <c>requests</c> or <c>tokens</c>, <c>rate_limit_exceeded</c>.</summary>

@@ -13,7 +13,7 @@ public class ErrorMapTests
         var entry = ErrorMap.Get(kind);
 
         entry.StatusCode.Should().BeInRange(400, 599);
-        entry.Type.Should().BeOneOf(ErrorMap.InvalidRequestError, ErrorMap.ServerError);
+        entry.Type.Should().BeOneOf(ErrorMap.InvalidRequestError, ErrorMap.ServerError, "requests", "insufficient_quota");
         entry.Code.Should().NotBeNullOrWhiteSpace();
     }
 
@@ -22,6 +22,12 @@ public class ErrorMapTests
     public void Get_EveryKind_TypeMatchesTheStatusClass(GatewayErrorKind kind)
     {
         var entry = ErrorMap.Get(kind);
+        if (kind is GatewayErrorKind.RateLimited or GatewayErrorKind.InsufficientQuota)
+        {
+            // OpenAI's own 429 types, which clients tell apart: "requests" (or "tokens") and "insufficient_quota".
+            entry.StatusCode.Should().Be(429);
+            return;
+        }
 
         entry.Type.Should().Be(entry.StatusCode < 500 ? ErrorMap.InvalidRequestError : ErrorMap.ServerError);
     }
@@ -45,6 +51,11 @@ public class ErrorMapTests
     [InlineData(GatewayErrorKind.NotFound, 404, "invalid_request_error", "unknown_url")]
     [InlineData(GatewayErrorKind.MethodNotAllowed, 405, "invalid_request_error", "method_not_allowed")]
     [InlineData(GatewayErrorKind.ProviderNotConfigured, 503, "server_error", "provider_not_configured")]
+    [InlineData(GatewayErrorKind.InvalidApiKey, 401, "invalid_request_error", "invalid_api_key")]
+    [InlineData(GatewayErrorKind.PermissionDenied, 403, "invalid_request_error", "model_not_allowed")]
+    [InlineData(GatewayErrorKind.RateLimited, 429, "requests", "rate_limit_exceeded")]
+    [InlineData(GatewayErrorKind.InsufficientQuota, 429, "insufficient_quota", "insufficient_quota")]
+    [InlineData(GatewayErrorKind.ServiceUnavailable, 503, "server_error", "service_unavailable")]
     [InlineData(GatewayErrorKind.UpstreamError, 502, "server_error", "upstream_error")]
     [InlineData(GatewayErrorKind.UpstreamUnreachable, 502, "server_error", "upstream_unreachable")]
     [InlineData(GatewayErrorKind.UpstreamInvalidResponse, 502, "server_error", "upstream_invalid_response")]

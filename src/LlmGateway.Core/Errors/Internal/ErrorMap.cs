@@ -35,7 +35,7 @@ internal static class ErrorMap
         Set(GatewayErrorKind.StreamInterrupted, 502, ServerError, "stream_interrupted");
         Set(GatewayErrorKind.Internal, 500, ServerError, "internal_error");
         Set(GatewayErrorKind.InvalidApiKey, 401, InvalidRequestError, "invalid_api_key");
-        Set(GatewayErrorKind.PermissionDenied, 403, "permission_error", "model_not_allowed");
+        Set(GatewayErrorKind.PermissionDenied, 403, InvalidRequestError, "model_not_allowed");
         Set(GatewayErrorKind.RateLimited, 429, "requests", "rate_limit_exceeded");
         Set(GatewayErrorKind.InsufficientQuota, 429, "insufficient_quota", "insufficient_quota");
         Set(GatewayErrorKind.ServiceUnavailable, 503, ServerError, "service_unavailable");

@@ -28,7 +28,8 @@ internal sealed class LimitOutcome
     public TimeSpan RetryAfter { get; init; }
 
     /// <summary>Per bucket, the window the amount was taken from (fixed and sliding windows), so a later settlement
-    /// adjusts that window and not a newer one; 0 for token buckets.</summary>
+    /// adjusts that window and not a newer one. Opaque: pass them back to <see cref="IRateLimitStore.SettleAsync"/>
+    /// unchanged (the Redis store marks what it counted in memory during an outage with negative ids).</summary>
     public required long[] WindowIds { get; init; }
 }
 
