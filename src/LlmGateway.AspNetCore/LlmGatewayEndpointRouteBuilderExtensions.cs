@@ -51,6 +51,7 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
         group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready"), ResponseWriter = HealthWriter.WriteAsync });
+        AdminEndpoints.Map(group);
         group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         return group;
     }
