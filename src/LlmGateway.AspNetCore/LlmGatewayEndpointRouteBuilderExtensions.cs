@@ -51,8 +51,8 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
         group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready"), ResponseWriter = HealthWriter.WriteAsync });
-        group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         AdminEndpoints.Map(group);
+        group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         NoneModeGuard.Register(endpoints.ServiceProvider);
         return group;
     }

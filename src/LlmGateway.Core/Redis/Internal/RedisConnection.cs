@@ -75,6 +75,25 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         return multiplexer.GetDatabase();
     }
 
+    /// <summary>Gets the database synchronously, for Data Protection's key repository, whose interface is synchronous
+    /// (it reads the key ring at the first use and about once a day). Waits for the first connection attempt, which the
+    /// connect timeout bounds; throws like <see cref="GetDatabaseAsync"/>.</summary>
+    public IDatabase GetDatabase()
+    {
+        if (_connection is null)
+        {
+            throw new InvalidOperationException("LlmGateway:Redis is not set.");
+        }
+
+        var multiplexer = _connection.Value.GetAwaiter().GetResult();
+        if (!multiplexer.IsConnected)
+        {
+            throw new RedisUnavailableException("Redis is not connected.");
+        }
+
+        return multiplexer.GetDatabase();
+    }
+
     /// <summary>Gets the subscriber, for change notifications between instances.</summary>
     public async ValueTask<ISubscriber> GetSubscriberAsync()
     {

@@ -1,0 +1,73 @@
+using LlmGateway.Internal;
+using LlmGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LlmGateway.Core.Tests.Auth;
+
+public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture<RedisServer>
+{
+    private const string ProviderKey = "sk-provider-secret";
+
+    private static RedisConnection NoRedis() => new(Options.Create(new LlmGatewayOptions()), NullLogger<RedisConnection>.Instance);
+
+    [Fact]
+    public async Task Unprotect_WithoutRedis_GivesBackWhatWasProtected()
+    {
+        await using var connection = NoRedis();
+        using var sut = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+
+        var protectedKey = sut.Protect(ProviderKey);
+
+        protectedKey.Should().NotContain(ProviderKey);
+        sut.Unprotect(protectedKey).Should().Be(ProviderKey);
+    }
+
+    [Fact]
+    public async Task Unprotect_AnotherKeyRingsCiphertext_ReturnsNull()
+    {
+        await using var connection = NoRedis();
+        using var first = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+        using var second = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+
+        second.Unprotect(first.Protect(ProviderKey)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Unprotect_NotACiphertext_ReturnsNull()
+    {
+        await using var connection = NoRedis();
+        using var sut = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+
+        sut.Unprotect("CfDJ8-garbage").Should().BeNull();
+        sut.Unprotect(string.Empty).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Unprotect_TwoInstancesSharingRedis_ReadEachOthersCiphertext()
+    {
+        var prefix = RedisServer.UniquePrefix();
+        await using var firstConnection = RedisKeyStoreTests.Connect(redis, prefix);
+        await using var secondConnection = RedisKeyStoreTests.Connect(redis, prefix);
+        using var first = new ProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
+        using var second = new ProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
+
+        var fromFirst = first.Protect(ProviderKey);
+        second.Unprotect(fromFirst).Should().Be(ProviderKey);
+        first.Unprotect(second.Protect("sk-other")).Should().Be("sk-other");
+
+        var database = await firstConnection.GetDatabaseAsync();
+        (await database.ListLengthAsync(prefix + "dataprotection-keys")).Should().Be(1, "the key ring lives in Redis, under the prefix");
+    }
+
+    [Fact]
+    public async Task Unprotect_OtherPrefixOnTheSameRedis_ReturnsNull()
+    {
+        await using var firstConnection = RedisKeyStoreTests.Connect(redis, RedisServer.UniquePrefix());
+        await using var secondConnection = RedisKeyStoreTests.Connect(redis, RedisServer.UniquePrefix());
+        using var first = new ProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
+        using var second = new ProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
+
+        second.Unprotect(first.Protect(ProviderKey)).Should().BeNull();
+    }
+}
