@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.Internal;
+
+/// <summary>Usage log messages (event ids 160–179). Never names a key's secret, a prompt or a completion.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 160, Level = LogLevel.Information, Message = "Added {Count} usage entries recorded during the Redis outage to Redis.")]
+    public static partial void UsagePendingFlushed(this ILogger logger, int count);
+
+    [LoggerMessage(EventId = 161, Level = LogLevel.Warning, Message = "Redis refused a usage {Operation}; usage is kept in this instance's memory until a write succeeds.")]
+    public static partial void UsageRedisRefused(this ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 162, Level = LogLevel.Error, Message = "Adding the usage recorded during a Redis outage failed unexpectedly; it is kept in memory for the next attempt.")]
+    public static partial void UsageFlushCrashed(this ILogger logger, Exception exception);
+}
