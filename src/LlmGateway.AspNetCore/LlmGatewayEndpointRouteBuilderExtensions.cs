@@ -12,7 +12,9 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
     /// Maps <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c>, <c>POST /v1/audio/speech</c>, <c>POST /v1/audio/transcriptions</c>, <c>POST /v1/audio/translations</c>, <c>/v1/responses</c> (create, and
     /// <c>GET</c>/<c>DELETE /v1/responses/{id}</c>, <c>POST …/cancel</c>, <c>GET …/input_items</c>), <c>GET /v1/models</c>,
     /// <c>GET /v1/models/{id}</c>, the health endpoints <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>,
-    /// and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error envelope.
+    /// the admin API under <c>/admin/</c> (keys and usage; it answers 404 unless <c>LlmGateway:Auth:AdminKey</c> is
+    /// set), and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error envelope. Callers are
+    /// authenticated as <c>LlmGateway:Auth:Mode</c> says before a body is read.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder (the app, or a group to mount the gateway under a prefix).</param>
     /// <returns>A convention builder for every endpoint mapped, so an app can chain

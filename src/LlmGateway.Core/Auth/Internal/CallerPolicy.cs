@@ -151,7 +151,20 @@ internal sealed class CallerPolicy(
 
         if (request.Caller?.Key.ProviderKeys is { Count: > 0 } stored && stored.TryGetValue(target.Provider.Name, out var sealedKey))
         {
-            var plain = protector.Unprotect(sealedKey);
+            string? plain;
+            try
+            {
+                plain = protector.Unprotect(sealedKey);
+            }
+            catch (KeyStoreUnavailableException)
+            {
+                error = new GatewayError(GatewayErrorKind.ServiceUnavailable, "The key ring that decrypts the provider key stored with this gateway key is in Redis, which is unavailable; try again shortly.")
+                {
+                    RetryAfter = TimeSpan.FromSeconds(5),
+                };
+                return null;
+            }
+
             if (plain is null)
             {
                 error = new GatewayError(GatewayErrorKind.ProviderNotConfigured, $"The provider key stored with this gateway key for '{target.Provider.Name}' cannot be decrypted (the Data Protection key ring was lost); set it again through the admin API.");
