@@ -51,7 +51,7 @@ public sealed class LimitsAndUsageTests : IDisposable
         return new GatewayHost(_upstream.Urls[0] + "/v1", settings, services => services.AddSingleton<TimeProvider>(_clock));
     }
 
-    private static Task<HttpResponseMessage> ChatAsync(HttpClient client, string body)
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
@@ -59,7 +59,7 @@ public sealed class LimitsAndUsageTests : IDisposable
     }
 
     private static Task<HttpResponseMessage> ChatAsync(HttpClient client, string model = "gpt-4o-mini", int? maxTokens = null) =>
-        ChatAsync(client, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi there"}]{{(maxTokens is { } m ? $",\"max_tokens\":{m}" : "")}}}""");
+        PostAsync(client, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi there"}]{{(maxTokens is { } m ? $",\"max_tokens\":{m}" : "")}}}""");
 
     private static long Header(HttpResponseMessage response, string name) =>
         long.Parse(response.Headers.GetValues(name).Single(), CultureInfo.InvariantCulture);
@@ -152,7 +152,8 @@ public sealed class LimitsAndUsageTests : IDisposable
         using var host = Host(("ModelLimits:gpt-4o*:RequestsPerMinute", "1"));
         using var client = host.CreateClient();
 
-        (await ChatAsync(client, "gpt-4o-mini")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var first = await ChatAsync(client, "gpt-4o-mini");
+        first.StatusCode.Should().Be(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
         (await ChatAsync(client, "gpt-4o")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "gpt-4o* models share one limit");
         (await ChatAsync(client, "llama3.2")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
@@ -201,7 +202,7 @@ public sealed class LimitsAndUsageTests : IDisposable
         using var host = Host();
         using var client = host.CreateClient();
 
-        using var response = await ChatAsync(client, """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+        using var response = await PostAsync(client, """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
         var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
 
         events.Should().Equal(Sse.Chunk("c1", "Hel"), Sse.Chunk("c1", "lo", "stop"), "[DONE]");
@@ -223,7 +224,7 @@ public sealed class LimitsAndUsageTests : IDisposable
         using var client = host.CreateClient();
         const string body = """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}""";
 
-        using var response = await ChatAsync(client, body);
+        using var response = await PostAsync(client, body);
         var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
 
         events.Should().Equal(Sse.Chunk("c1", "Hel"), Sse.Chunk("c1", "lo", "stop"), UsageChunk, "[DONE]");
@@ -237,7 +238,7 @@ public sealed class LimitsAndUsageTests : IDisposable
         using var host = Host();
         using var client = host.CreateClient();
 
-        using var response = await ChatAsync(client, """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[{"role":"user","content":"Hi"}]}""");
+        using var response = await PostAsync(client, """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[{"role":"user","content":"Hi"}]}""");
         var events = await Sse.ReadAllEventsAsync(await response.Content.ReadAsStreamAsync());
 
         events.Should().NotContain(UsageChunk);
