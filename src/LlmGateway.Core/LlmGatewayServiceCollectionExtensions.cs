@@ -88,6 +88,8 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<TokenEstimator>();
         services.TryAddSingleton<GatewayAuthenticator>();
         services.TryAddSingleton<CallerPolicy>();
+        services.AddMetrics();
+        services.TryAddSingleton<UsageMetrics>();
 
         var healthChecks = services.AddHealthChecks();
         if (!services.Any(static d => d.ServiceType == typeof(GatewayReadinessCheck)))

@@ -282,6 +282,48 @@ public sealed class LimitsAndUsageTests : IDisposable
         (await ErrorOf(refused)).GetProperty("message").GetString().Should().Contain("monthly cost budget");
     }
 
+    [Fact]
+    public async Task UsageAndRefusalsAreMeasuredWithLowCardinalityTags()
+    {
+        using var host = Host(("RequestsPerMinute", "1"));
+        using var client = host.CreateClient();
+        var factory = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Meter.Name == "LlmGateway")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.Start();
+
+        (await ChatAsync(client)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await ChatAsync(client)).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+
+        var tokens = measurements.Where(m => m.Instrument == "llmgateway.usage.tokens").ToList();
+        tokens.Should().ContainSingle(m => (string)m.Tags["gen_ai.token.type"]! == "input").Which.Value.Should().Be(9);
+        tokens.Should().ContainSingle(m => (string)m.Tags["gen_ai.token.type"]! == "output").Which.Value.Should().Be(3);
+        tokens.Should().OnlyContain(m => (string)m.Tags["gen_ai.response.model"]! == "gpt-4o-mini" && (string)m.Tags["llmgateway.provider"]! == "openai");
+        measurements.Should().ContainSingle(m => m.Instrument == "llmgateway.usage.cost").Which.Value.Should().BeApproximately(0.00000315, 1e-12);
+        measurements.Should().ContainSingle(m => m.Instrument == "llmgateway.policy.refusals").Which.Tags["llmgateway.reason"].Should().Be("requests");
+        measurements.SelectMany(m => m.Tags.Values).Should().NotContain(v => Equals(v, Key) || Equals(v, "team-a"), "a key or its name is never a tag");
+    }
+
+    private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var result = new Dictionary<string, object?>();
+        foreach (var (key, value) in tags)
+        {
+            result[key] = value;
+        }
+
+        return result;
+    }
+
     private const string UsageChunk = """{"id":"c1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":1}}}""";
 
     private void GivenStream()

@@ -14,6 +14,7 @@ internal sealed class CallerPolicy(
     IUsageStore usage,
     TokenEstimator estimator,
     ProviderKeyProtector protector,
+    UsageMetrics metrics,
     TimeProvider timeProvider,
     ILogger<CallerPolicy> logger)
 {
@@ -40,6 +41,7 @@ internal sealed class CallerPolicy(
         {
             if (!caller.MayUse(model))
             {
+                metrics.Refused("model");
                 return (null, Forbidden(caller, model, "model"));
             }
 
@@ -49,6 +51,7 @@ internal sealed class CallerPolicy(
                 {
                     if (!caller.MayUse(fallbacks[i]))
                     {
+                        metrics.Refused("model");
                         return (null, Forbidden(caller, fallbacks[i], $"fallbacks[{i}]"));
                     }
                 }
@@ -57,6 +60,7 @@ internal sealed class CallerPolicy(
 
         if (await CheckBudgetAsync(key, cancellationToken) is { } spent)
         {
+            metrics.Refused("budget");
             return (null, spent);
         }
 
@@ -106,6 +110,7 @@ internal sealed class CallerPolicy(
             var refused = buckets[outcome.RefusedIndex];
             var state = outcome.States[outcome.RefusedIndex];
             var unit = isTokens[outcome.RefusedIndex] ? "tokens" : "requests";
+            metrics.Refused(unit);
             var scope = refused.Name.Contains(":model:", StringComparison.Ordinal) ? $"'{modelLimit?.Pattern}' of key '{Display(caller)}'" : $"key '{Display(caller)}'";
             var message = refused.Amount > refused.Limit
                 ? $"Request too large for {scope} on {unit} per min: Limit {refused.Limit}, Requested {refused.Amount}. Ask for fewer tokens (max_tokens) or a shorter prompt."
@@ -218,6 +223,8 @@ internal sealed class CallerPolicy(
             }
 
             var value = counts!.Value;
+            var cost = UsageCost.Of(value, table.Facts.Get(model));
+            metrics.Record(model, provider ?? string.Empty, value, cost);
             await usage.AddAsync(
                 new UsageEntry(admission.UsageId, model, provider ?? string.Empty)
                 {
@@ -226,7 +233,7 @@ internal sealed class CallerPolicy(
                     CompletionTokens = value.CompletionTokens,
                     CachedTokens = value.CachedTokens,
                     ReasoningTokens = value.ReasoningTokens,
-                    Cost = UsageCost.Of(value, table.Facts.Get(model)),
+                    Cost = cost,
                     EstimatedRequests = estimated ? 1 : 0,
                 },
                 timeProvider.GetUtcNow(),

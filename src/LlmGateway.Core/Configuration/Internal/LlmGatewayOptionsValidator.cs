@@ -92,7 +92,119 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             ValidateAlias(errors, options, alias, model);
         }
 
+        ValidateAuth(errors, options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateAuth(List<string> errors, LlmGatewayOptions options)
+    {
+        var auth = options.Auth;
+        if (auth is null)
+        {
+            errors.Add($"{Prefix}Auth is empty.");
+            return;
+        }
+
+        if (!Enum.IsDefined(auth.Mode))
+        {
+            errors.Add($"{Prefix}Auth:Mode must be one of: {string.Join(", ", Enum.GetNames<GatewayAuthMode>())}.");
+        }
+
+        if (auth.AdminKeyHash is not null && !KeyHashing.TryNormalizeHash(auth.AdminKeyHash, out _))
+        {
+            errors.Add($"{Prefix}Auth:AdminKeyHash must be a SHA-256 hash: 64 hex digits.");
+        }
+
+        if (auth.AdminKey is { Length: > 0 and < 16 })
+        {
+            errors.Add($"{Prefix}Auth:AdminKey must be at least 16 characters.");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < auth.Keys.Count; i++)
+        {
+            var key = auth.Keys[i];
+            var path = $"{Prefix}Auth:Keys:{i}";
+            if (key is null)
+            {
+                errors.Add($"{path} is empty.");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(key.Key) == string.IsNullOrEmpty(key.KeyHash))
+            {
+                errors.Add($"{path}: give exactly one of Key (the key) and KeyHash (its SHA-256 in hex).");
+            }
+            else if (key.KeyHash is not null && !KeyHashing.TryNormalizeHash(key.KeyHash, out _))
+            {
+                errors.Add($"{path}:KeyHash must be a SHA-256 hash: 64 hex digits.");
+            }
+            else if (key.Key is { Length: < 16 })
+            {
+                errors.Add($"{path}:Key must be at least 16 characters.");
+            }
+
+            if (!names.Add(key.Name ?? $"config-{i}"))
+            {
+                errors.Add($"{path}:Name '{key.Name}' is used by another key; usage is counted per name.");
+            }
+
+            ValidatePolicy(errors, key, path);
+        }
+
+        ValidatePolicy(errors, auth.Client, $"{Prefix}Auth:Client");
+        if (options.RateLimits is null || options.RateLimits.DefaultOutputTokens < 0)
+        {
+            errors.Add($"{Prefix}RateLimits:DefaultOutputTokens must not be negative.");
+        }
+
+        if (options.RedisKeyPrefix is null)
+        {
+            errors.Add($"{Prefix}RedisKeyPrefix must not be null.");
+        }
+    }
+
+    private static void ValidatePolicy(List<string> errors, KeyPolicyOptions? policy, string path)
+    {
+        if (policy is null)
+        {
+            return;
+        }
+
+        CheckLimit(errors, policy.RequestsPerMinute, $"{path}:RequestsPerMinute");
+        CheckLimit(errors, policy.TokensPerMinute, $"{path}:TokensPerMinute");
+        foreach (var (model, limit) in policy.ModelLimits)
+        {
+            CheckLimit(errors, limit?.RequestsPerMinute, $"{path}:ModelLimits:{model}:RequestsPerMinute");
+            CheckLimit(errors, limit?.TokensPerMinute, $"{path}:ModelLimits:{model}:TokensPerMinute");
+        }
+
+        for (var j = 0; j < policy.AllowedModels.Count; j++)
+        {
+            if (string.IsNullOrWhiteSpace(policy.AllowedModels[j]))
+            {
+                errors.Add($"{path}:AllowedModels:{j} is empty.");
+            }
+        }
+
+        var budget = policy.Budget;
+        if (budget is { DailyTokens: <= 0 } or { MonthlyTokens: <= 0 } or { DailyCost: <= 0 } or { MonthlyCost: <= 0 })
+        {
+            errors.Add($"{path}:Budget: every budget must be positive.");
+        }
+
+        if (policy.Strategy is { } strategy && !Enum.IsDefined(strategy))
+        {
+            errors.Add($"{path}:Strategy must be one of: {string.Join(", ", Enum.GetNames<RateLimitStrategy>())}.");
+        }
+
+        static void CheckLimit(List<string> errors, int? value, string key)
+        {
+            if (value is <= 0)
+            {
+                errors.Add($"{key} must be positive.");
+            }
+        }
     }
 
     private void ValidateAlias(List<string> errors, LlmGatewayOptions options, string alias, ModelAliasOptions? model)
