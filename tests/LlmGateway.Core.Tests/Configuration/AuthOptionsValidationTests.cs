@@ -1,5 +1,5 @@
-using LlmGateway.Internal;
 using LlmGateway.Core.Tests.Fakes;
+using LlmGateway.Internal;
 using Microsoft.Extensions.Options;
 
 namespace LlmGateway.Core.Tests.Configuration;
