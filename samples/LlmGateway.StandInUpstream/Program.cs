@@ -12,6 +12,16 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://localhost:5081");
 var app = builder.Build();
 
+// One line per request with a fingerprint of the key it carried (never the key): shows which key a gateway sent,
+// e.g. the caller's own in the gateway's Client and Hybrid modes.
+app.Use(async (context, next) =>
+{
+    var presented = context.Request.Headers.Authorization.ToString() is { Length: > 7 } bearer ? bearer[7..] : context.Request.Headers["x-goog-api-key"].ToString();
+    var fingerprint = presented.Length == 0 ? "none" : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(presented)))[..12];
+    Console.WriteLine($"{context.Request.Method} {context.Request.Path} key={fingerprint}");
+    await next(context);
+});
+
 app.MapGet("/v1/models", () => Results.Json(new
 {
     @object = "list",
