@@ -15,7 +15,7 @@ namespace LlmGateway.AspNetCore.Tests;
 /// </summary>
 public sealed class AdminApiTests : IDisposable
 {
-    private const string AdminKey = "admin-test-key";
+    private const string AdminKey = "admin-test-key-0001";
     private const string ConfiguredKey = "lgw-configured-key";
     private static readonly DateTimeOffset s_now = new(2026, 3, 15, 10, 30, 0, TimeSpan.Zero);
     private readonly FakeUsageStore _usage = new();

@@ -116,20 +116,20 @@ public sealed class KeyRegistryTests
     public async Task FindAsync_ConfigurationReloadedThroughTheHost_UsesTheNewKeys()
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["LlmGateway:Auth:Keys:0:Key"] = "lgw-first" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["LlmGateway:Auth:Keys:0:Key"] = "lgw-first-configured-key" })
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton<IEnvironmentVariables>(new FakeEnvironmentVariables());
         services.AddLlmGateway(configuration.GetSection(LlmGatewayOptions.SectionName));
         await using var provider = services.BuildServiceProvider();
         var sut = provider.GetRequiredService<KeyRegistry>();
-        (await sut.FindAsync("lgw-first", default))!.Id.Should().Be("config-0");
+        (await sut.FindAsync("lgw-first-configured-key", default))!.Id.Should().Be("config-0");
 
-        configuration["LlmGateway:Auth:Keys:0:Key"] = "lgw-second";
+        configuration["LlmGateway:Auth:Keys:0:Key"] = "lgw-second-configured-key";
         configuration.Reload();
 
-        (await sut.FindAsync("lgw-first", default)).Should().BeNull();
-        (await sut.FindAsync("lgw-second", default))!.Id.Should().Be("config-0");
+        (await sut.FindAsync("lgw-first-configured-key", default)).Should().BeNull();
+        (await sut.FindAsync("lgw-second-configured-key", default))!.Id.Should().Be("config-0");
     }
 
     [Fact]
