@@ -301,7 +301,14 @@ public sealed class AuthModeTests : IDisposable
             ListenUrl = "http://0.0.0.0:0",
         };
 
-        host.StartKestrel();
+        try
+        {
+            host.StartKestrel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host stopped itself before the test factory could read its addresses: what is being tested.
+        }
 
         exit.Code.Should().Be(1, "the guard stops the host (it asks the lifetime to stop right after setting the code)");
     }
