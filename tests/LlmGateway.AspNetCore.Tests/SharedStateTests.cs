@@ -39,7 +39,7 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
         _upstream.Dispose();
     }
 
-    private (GatewayHost Host, HttpClient Client) Instance(params (string Key, string Value)[] policy)
+    private Running Instance(params (string Key, string Value)[] policy)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -57,7 +57,7 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
 
         var host = new GatewayHost(_upstream.Urls[0] + "/v1", settings);
         var address = host.StartKestrel();
-        return (host, new HttpClient { BaseAddress = address });
+        return new Running(host, new HttpClient { BaseAddress = address });
     }
 
     private static async Task<HttpStatusCode> ChatAsync(HttpClient client, string key = Key)
@@ -86,133 +86,119 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
             await Task.Delay(untilNextMinute + TimeSpan.FromMilliseconds(50));
         }
 
-        var (hostA, clientA) = Instance(("RequestsPerMinute", "7"), ("Strategy", strategy));
-        var (hostB, clientB) = Instance(("RequestsPerMinute", "7"), ("Strategy", strategy));
-        using (hostA)
-        using (hostB)
-        using (clientA)
-        using (clientB)
-        {
-            var calls = Enumerable.Range(0, 20).Select(i => ChatAsync(i % 2 == 0 ? clientA : clientB));
-            var statuses = await Task.WhenAll(calls);
+        using var a = Instance(("RequestsPerMinute", "7"), ("Strategy", strategy));
+        using var b = Instance(("RequestsPerMinute", "7"), ("Strategy", strategy));
+        var calls = Enumerable.Range(0, 20).Select(i => ChatAsync(i % 2 == 0 ? a.Client : b.Client));
+        var statuses = await Task.WhenAll(calls);
 
-            statuses.Count(s => s == HttpStatusCode.OK).Should().Be(7, "the limit is shared: 7 in all, not 7 per instance");
-            statuses.Count(s => s == HttpStatusCode.TooManyRequests).Should().Be(13);
-            _upstream.LogEntries.Should().HaveCount(7);
-        }
+        statuses.Count(s => s == HttpStatusCode.OK).Should().Be(7, "the limit is shared: 7 in all, not 7 per instance");
+        statuses.Count(s => s == HttpStatusCode.TooManyRequests).Should().Be(13);
+        _upstream.LogEntries.Should().HaveCount(7);
     }
 
     [Fact]
     public async Task UsageAddsUpAcrossBothInstances()
     {
-        var (hostA, clientA) = Instance();
-        var (hostB, clientB) = Instance();
-        using (hostA)
-        using (hostB)
-        using (clientA)
-        using (clientB)
+        using var a = Instance();
+        using var b = Instance();
+        for (var i = 0; i < 3; i++)
         {
-            for (var i = 0; i < 3; i++)
-            {
-                (await ChatAsync(clientA)).Should().Be(HttpStatusCode.OK);
-            }
+            (await ChatAsync(a.Client)).Should().Be(HttpStatusCode.OK);
+        }
 
-            for (var i = 0; i < 2; i++)
-            {
-                (await ChatAsync(clientB)).Should().Be(HttpStatusCode.OK);
-            }
+        for (var i = 0; i < 2; i++)
+        {
+            (await ChatAsync(b.Client)).Should().Be(HttpStatusCode.OK);
+        }
 
-            foreach (var host in new[] { hostA, hostB })
-            {
-                var usage = await host.Services.GetRequiredService<IUsageStore>().ListAsync("shared", UsagePeriod.Day, DateTimeOffset.UtcNow, default);
-                var entry = usage.Should().ContainSingle().Subject;
-                entry.Requests.Should().Be(5);
-                entry.PromptTokens.Should().Be(45);
-                entry.CompletionTokens.Should().Be(15);
-            }
+        foreach (var host in new[] { a.Host, b.Host })
+        {
+            var usage = await host.Services.GetRequiredService<IUsageStore>().ListAsync("shared", UsagePeriod.Day, DateTimeOffset.UtcNow, default);
+            var entry = usage.Should().ContainSingle().Subject;
+            entry.Requests.Should().Be(5);
+            entry.PromptTokens.Should().Be(45);
+            entry.CompletionTokens.Should().Be(15);
         }
     }
 
     [Fact]
     public async Task AKeyCreatedThroughOneInstancesAdminApiWorksOnTheOtherAtOnceAndRevocationToo()
     {
-        var (hostA, clientA) = Instance();
-        var (hostB, clientB) = Instance();
-        using (hostA)
-        using (hostB)
-        using (clientA)
-        using (clientB)
+        using var a = Instance();
+        using var b = Instance();
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = JsonContent.Create(new { name = "made-on-a", requests_per_minute = 100 }) };
+        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var created = await a.Client.SendAsync(create);
+        created.StatusCode.Should().Be(HttpStatusCode.Created);
+        using var document = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var newKey = document.RootElement.GetProperty("key").GetString()!;
+        var id = document.RootElement.GetProperty("id").GetString()!;
+
+        (await ChatAsync(b.Client, newKey)).Should().Be(HttpStatusCode.OK);
+
+        using var revoke = new HttpRequestMessage(HttpMethod.Delete, $"/admin/keys/{id}");
+        revoke.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        (await a.Client.SendAsync(revoke)).EnsureSuccessStatusCode();
+
+        // The revocation reaches the other instance through Redis pub/sub; it may take a moment, never long.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpStatusCode status;
+        while ((status = await ChatAsync(b.Client, newKey)) == HttpStatusCode.OK && DateTime.UtcNow < deadline)
         {
-            using var create = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = JsonContent.Create(new { name = "made-on-a", requests_per_minute = 100 }) };
-            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-            using var created = await clientA.SendAsync(create);
-            created.StatusCode.Should().Be(HttpStatusCode.Created);
-            using var document = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
-            var newKey = document.RootElement.GetProperty("key").GetString()!;
-            var id = document.RootElement.GetProperty("id").GetString()!;
-
-            (await ChatAsync(clientB, newKey)).Should().Be(HttpStatusCode.OK);
-
-            using var revoke = new HttpRequestMessage(HttpMethod.Delete, $"/admin/keys/{id}");
-            revoke.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-            (await clientA.SendAsync(revoke)).EnsureSuccessStatusCode();
-
-            // The revocation reaches the other instance through Redis pub/sub; it may take a moment, never long.
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            HttpStatusCode status;
-            while ((status = await ChatAsync(clientB, newKey)) == HttpStatusCode.OK && DateTime.UtcNow < deadline)
-            {
-                await Task.Yield();
-            }
-
-            status.Should().Be(HttpStatusCode.Unauthorized);
+            await Task.Yield();
         }
+
+        status.Should().Be(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task WithRedisStoppedMidRunRequestsKeepBeingServedAndHealthSaysSo()
     {
-        var (hostA, clientA) = Instance(("RequestsPerMinute", "1000"));
-        var (hostB, clientB) = Instance(("RequestsPerMinute", "1000"));
-        using (hostA)
-        using (hostB)
-        using (clientA)
-        using (clientB)
+        using var a = Instance(("RequestsPerMinute", "1000"));
+        using var b = Instance(("RequestsPerMinute", "1000"));
+        (await ChatAsync(a.Client)).Should().Be(HttpStatusCode.OK);
+        (await ChatAsync(b.Client)).Should().Be(HttpStatusCode.OK);
+
+        _redis.Stop();
+        for (var i = 0; i < 6; i++)
         {
-            (await ChatAsync(clientA)).Should().Be(HttpStatusCode.OK);
-            (await ChatAsync(clientB)).Should().Be(HttpStatusCode.OK);
-
-            _redis.Stop();
-            for (var i = 0; i < 6; i++)
-            {
-                (await ChatAsync(i % 2 == 0 ? clientA : clientB)).Should().Be(HttpStatusCode.OK, "an outage of the shared store must not fail requests");
-            }
-
-            var health = await clientA.GetStringAsync("/health");
-            using (var report = JsonDocument.Parse(health))
-            {
-                report.RootElement.GetProperty("checks").GetProperty("llmgateway-redis").GetProperty("status").GetString().Should().Be("Degraded");
-            }
-
-            _redis.Start();
-            // The client library reconnects in the background; poll the health report until it sees Redis again.
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            var redisStatus = await RedisStatusAsync(clientA);
-            while (redisStatus != "Healthy" && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-                redisStatus = await RedisStatusAsync(clientA);
-            }
-
-            redisStatus.Should().Be("Healthy");
-            (await ChatAsync(clientA)).Should().Be(HttpStatusCode.OK);
-            (await ChatAsync(clientB)).Should().Be(HttpStatusCode.OK);
+            (await ChatAsync(i % 2 == 0 ? a.Client : b.Client)).Should().Be(HttpStatusCode.OK, "an outage of the shared store must not fail requests");
         }
+
+        var health = await a.Client.GetStringAsync("/health");
+        using (var report = JsonDocument.Parse(health))
+        {
+            report.RootElement.GetProperty("checks").GetProperty("llmgateway-redis").GetProperty("status").GetString().Should().Be("Degraded");
+        }
+
+        _redis.Start();
+        // The client library reconnects in the background; poll the health report until it sees Redis again.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var redisStatus = await RedisStatusAsync(a.Client);
+        while (redisStatus != "Healthy" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            redisStatus = await RedisStatusAsync(a.Client);
+        }
+
+        redisStatus.Should().Be("Healthy");
+        (await ChatAsync(a.Client)).Should().Be(HttpStatusCode.OK);
+        (await ChatAsync(b.Client)).Should().Be(HttpStatusCode.OK);
     }
 
     private static async Task<string> RedisStatusAsync(HttpClient client)
     {
         using var report = JsonDocument.Parse(await client.GetStringAsync("/health"));
         return report.RootElement.GetProperty("checks").GetProperty("llmgateway-redis").GetProperty("status").GetString()!;
+    }
+
+    /// <summary>A gateway instance on Kestrel and a client of it.</summary>
+    private sealed record Running(GatewayHost Host, HttpClient Client) : IDisposable
+    {
+        public void Dispose()
+        {
+            Client.Dispose();
+            Host.Dispose();
+        }
     }
 }
