@@ -88,6 +88,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<TokenEstimator>();
         services.TryAddSingleton<GatewayAuthenticator>();
         services.TryAddSingleton<CallerPolicy>();
+        services.TryAddSingleton<IResponseCacheStore, TwoLevelCacheStore>();
         services.AddMetrics();
         services.TryAddSingleton<UsageMetrics>();
 

@@ -93,4 +93,7 @@ public sealed class LlmGatewayOptions
     /// <summary>Gets or sets the prefix of every Redis key the gateway writes, so several gateways (or other apps) can share
     /// one Redis. Defaults to <c>llmgateway:</c>. Read at start-up only.</summary>
     public string RedisKeyPrefix { get; set; } = "llmgateway:";
+
+    /// <summary>Gets or sets the response cache (<c>LlmGateway:Cache</c>).</summary>
+    public CacheOptions Cache { get; set; } = new();
 }
