@@ -89,6 +89,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<GatewayAuthenticator>();
         services.TryAddSingleton<CallerPolicy>();
         services.TryAddSingleton<IResponseCacheStore, TwoLevelCacheStore>();
+        services.TryAddSingleton<ResponseCache>();
         services.AddMetrics();
         services.TryAddSingleton<UsageMetrics>();
 

@@ -43,6 +43,9 @@ public sealed class GatewayRequest
     /// stored, cached under or logged.</summary>
     internal string? ProviderApiKey { get; init; }
 
+    /// <summary>Gets what the request asked of the response cache in its headers.</summary>
+    internal LlmGateway.Internal.CacheDirectives CacheDirectives { get; init; }
+
     /// <summary>A copy with another body and everything else the same.</summary>
     internal GatewayRequest WithBody(ReadOnlyMemory<byte> body) => new(Operation, body)
     {
@@ -53,5 +56,6 @@ public sealed class GatewayRequest
         Provider = Provider,
         Caller = Caller,
         ProviderApiKey = ProviderApiKey,
+        CacheDirectives = CacheDirectives,
     };
 }

@@ -61,6 +61,9 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>The caller's rate-limit state, for the <c>x-ratelimit-*</c> headers; null when no limit applies.</summary>
     internal LlmGateway.Internal.RateLimitReport? RateLimit { get; set; }
 
+    /// <summary>The cache's verdict on this response, for the <c>X-Cache</c> headers; null when it was not cacheable.</summary>
+    internal LlmGateway.Internal.CacheReport? Cache { get; set; }
+
     /// <summary>Creates a non-streaming success.</summary>
     /// <param name="body">The body.</param>
     /// <param name="statusCode">The status, 200 by default.</param>
@@ -131,6 +134,8 @@ public sealed class GatewayResponse : IAsyncDisposable
         TargetModel = TargetModel,
         UpstreamRequestId = UpstreamRequestId,
         Owner = owner,
+        RateLimit = RateLimit,
+        Cache = Cache,
     };
 
     /// <inheritdoc/>

@@ -30,6 +30,7 @@ internal static class AdminEndpoints
         admin.MapPost("/keys/{id}/rotate", RotateAsync);
         admin.MapGet("/keys/{id}/usage", KeyUsageAsync);
         admin.MapGet("/usage", UsageAsync);
+        admin.MapPost("/cache/purge", CachePurgeEndpoint.HandleAsync);
         admin.Map("/{**path}", FallbackAsync);
     }
 

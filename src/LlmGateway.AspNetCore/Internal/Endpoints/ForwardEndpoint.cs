@@ -17,6 +17,7 @@ internal static class ForwardEndpoint
     public const string UpstreamRequestIdHeader = "x-upstream-request-id";
     public const string ModelHeader = "x-llmgateway-model";
     public const string AttemptsHeader = "x-llmgateway-attempts";
+    public const string CacheTtlHeader = "x-llmgateway-cache-ttl";
 
     public static async Task HandleAsync(HttpContext context, GatewayOperation operation)
     {
@@ -49,8 +50,16 @@ internal static class ForwardEndpoint
                 return;
             }
 
+            var (directives, directivesError) = CacheDirectivesOf(context.Request);
+            if (directivesError is not null)
+            {
+                await ErrorResults.WriteAsync(context, directivesError);
+                return;
+            }
+
             var request = new GatewayRequest(operation, body)
             {
+                CacheDirectives = directives,
                 RequestId = RequestIds.Get(context),
                 Method = isResource ? new HttpMethod(context.Request.Method) : null,
                 ResourcePath = isResource ? $"responses/{context.Request.RouteValues["rest"]}{context.Request.QueryString}" : null,
@@ -78,6 +87,37 @@ internal static class ForwardEndpoint
         }
     }
 
+    /// <summary>
+    /// What the request asks of the cache: <c>Cache-Control: no-cache</c> (answer fresh), <c>no-store</c> (do not keep
+    /// the answer), and <c>x-llmgateway-cache-ttl</c>, the entry's lifetime in seconds (1 to 2,592,000, 30 days).
+    /// </summary>
+    internal static (CacheDirectives Directives, GatewayError? Error) CacheDirectivesOf(HttpRequest request)
+    {
+        var noCache = false;
+        var noStore = false;
+        foreach (var value in request.Headers.CacheControl)
+        {
+            foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                noCache |= part.Equals("no-cache", StringComparison.OrdinalIgnoreCase);
+                noStore |= part.Equals("no-store", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        TimeSpan? ttl = null;
+        if (request.Headers[CacheTtlHeader] is [{ } text])
+        {
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 2_592_000)
+            {
+                return (default, new GatewayError(GatewayErrorKind.InvalidRequest, $"The {CacheTtlHeader} header must be a whole number of seconds from 1 to 2592000.", CacheTtlHeader));
+            }
+
+            ttl = TimeSpan.FromSeconds(seconds);
+        }
+
+        return (new CacheDirectives(noCache, noStore, ttl), null);
+    }
+
     /// <summary>Whether a path below <c>/v1/responses/</c> is <c>{id}</c>, <c>{id}/cancel</c> or <c>{id}/input_items</c>.</summary>
     internal static bool IsResponsePath(string? rest)
     {
@@ -97,6 +137,13 @@ internal static class ForwardEndpoint
     {
         var http = context.Response;
         CallerAuthentication.WriteRateLimitHeaders(http, response.RateLimit);
+        if (response.Cache is { } cache)
+        {
+            http.Headers["X-Cache"] = cache.Hit ? "HIT" : "MISS";
+            http.Headers["X-Cache-Key"] = cache.Key;
+            http.Headers["X-Cache-TTL"] = ((long)Math.Ceiling(cache.Ttl.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (response.ProviderName is { } provider)
         {
             http.Headers[ProviderHeader] = provider;

@@ -16,6 +16,7 @@ internal sealed class GatewayPipeline(
     InFlightCounter inFlight,
     LatencyTracker latency,
     CallerPolicy policy,
+    ResponseCache cache,
     TimeProvider timeProvider,
     ILogger<GatewayPipeline> logger) : ILlmGateway
 {
@@ -56,6 +57,26 @@ internal sealed class GatewayPipeline(
         }
 
         var clientWantsUsage = peek.IncludeUsage;
+        var plan = ResponseCache.Plan(table, request, peek);
+        ResponseCache.Flight? flight = null;
+        if (plan is { Lookup: true })
+        {
+            if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } hit)
+            {
+                return await AnswerFromCacheAsync(admission!, hit, peek);
+            }
+
+            // Identical requests arriving together: one goes upstream, the others wait for its answer to be stored.
+            while (plan.Store && !cache.TryLead(plan.Key, out flight, out var leader))
+            {
+                await leader!.WaitAsync(cancellationToken);
+                if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } shared)
+                {
+                    return await AnswerFromCacheAsync(admission!, shared, peek);
+                }
+            }
+        }
+
         if (request.Operation == GatewayOperation.ChatCompletions && peek.Stream && !peek.IncludeUsage)
         {
             // Usage is counted from every stream: ask the upstream for it; the usage chunk is taken out again on the
@@ -65,17 +86,80 @@ internal sealed class GatewayPipeline(
         }
 
         GatewayResponse response;
+        var started = timeProvider.GetTimestamp();
         try
         {
             response = await RouteAsync(table, request, peek, cancellationToken);
+            if (plan is not null)
+            {
+                response = await CacheAsync(plan, flight, request.Operation, response, started);
+            }
         }
         catch
         {
+            flight?.Complete();
             await policy.SettleAsync(admission!, table, model: null, provider: null, counts: null);
             throw;
         }
 
         return await AccountAsync(table, admission!, request.Operation, response, clientWantsUsage);
+    }
+
+    /// <summary>Keeps a successful answer: a body at once, a stream once it has ended cleanly; errors never.</summary>
+    private async ValueTask<GatewayResponse> CacheAsync(CachePlan plan, ResponseCache.Flight? flight, GatewayOperation operation, GatewayResponse response, long started)
+    {
+        if (response.Events is not null && response.IsSuccess && plan.Store)
+        {
+            return cache.Record(plan, response, flight, started); // completes the flight when the stream ends
+        }
+
+        try
+        {
+            if (response.IsSuccess && plan.Store && response.Events is null && response.BodyStream is null && response.StatusCode == 200)
+            {
+                await cache.StoreAsync(plan, response, operation, UsageReader.FromBody(response.Body.Span), timeProvider.GetElapsedTime(started));
+            }
+
+            cache.Missed(plan, response);
+            return response;
+        }
+        finally
+        {
+            flight?.Complete();
+        }
+    }
+
+    private async ValueTask<GatewayResponse> AnswerFromCacheAsync(Admission admission, (CachedResponse Entry, TimeSpan Remaining, string Key) hit, RequestPeek peek)
+    {
+        var response = cache.Answer(hit.Entry, hit.Remaining, hit.Key, peek.Stream, peek.IncludeUsage);
+        await policy.SettleCacheHitAsync(admission, hit.Entry.Model);
+        response.RateLimit = admission.Report;
+        return response;
+    }
+
+    /// <summary>The semantic cache's embedding of a text, through the gateway itself (routing, failover, the cache).</summary>
+    private async ValueTask<float[]?> EmbedAsync(string model, string text, CancellationToken cancellationToken)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(text.Length + 64);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("model"u8, model);
+            writer.WriteString("input"u8, text);
+            writer.WriteEndObject();
+        }
+
+        var response = await SendAsync(new GatewayRequest(GatewayOperation.Embeddings, buffer.WrittenMemory) { Caller = ResponseCache.SemanticCaller }, cancellationToken);
+        await using (response)
+        {
+            if (response.Error is { } error)
+            {
+                logger.SemanticEmbeddingFailed(model, error.Message);
+                return null;
+            }
+
+            return ResponseCache.ReadEmbedding(response.Body.Span);
+        }
     }
 
     /// <summary>Settles a call's usage: at once for a body or an error, at the end for a stream.</summary>
