@@ -93,6 +93,7 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         }
 
         ValidateAuth(errors, options);
+        ValidateCache(errors, options.Cache);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -161,6 +162,55 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         if (options.RedisKeyPrefix is null)
         {
             errors.Add($"{Prefix}RedisKeyPrefix must not be null.");
+        }
+    }
+
+    private static void ValidateCache(List<string> errors, CacheOptions? cache)
+    {
+        const string Path = Prefix + "Cache";
+        if (cache is null)
+        {
+            errors.Add($"{Path} is empty.");
+            return;
+        }
+
+        if (cache.Ttl <= TimeSpan.Zero)
+        {
+            errors.Add($"{Path}:Ttl must be positive.");
+        }
+
+        if (cache.MemoryLimitBytes <= 0)
+        {
+            errors.Add($"{Path}:MemoryLimitBytes must be positive.");
+        }
+
+        if (cache.MaxEntryBytes <= 0)
+        {
+            errors.Add($"{Path}:MaxEntryBytes must be positive.");
+        }
+
+        foreach (var (model, settings) in cache.Models)
+        {
+            if (settings?.Ttl is { } ttl && ttl <= TimeSpan.Zero)
+            {
+                errors.Add($"{Path}:Models:{model}:Ttl must be positive.");
+            }
+        }
+
+        var semantic = cache.Semantic;
+        if (semantic is null || semantic.Threshold is <= 0 or > 1 || double.IsNaN(semantic.Threshold))
+        {
+            errors.Add($"{Path}:Semantic:Threshold must be above 0 and at most 1 (a cosine similarity).");
+        }
+
+        if (semantic is { MaxEntries: <= 0 })
+        {
+            errors.Add($"{Path}:Semantic:MaxEntries must be positive.");
+        }
+
+        if (cache.Strategy == CacheStrategy.Semantic && string.IsNullOrWhiteSpace(semantic?.EmbeddingModel))
+        {
+            errors.Add($"{Path}:Semantic:EmbeddingModel is required with Strategy Semantic (an embedding model, as a client would name it).");
         }
     }
 
