@@ -39,7 +39,7 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
         _upstream.Dispose();
     }
 
-    private Running Instance(params (string Key, string Value)[] policy)
+    private RunningGateway Instance(params (string Key, string Value)[] policy)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -57,7 +57,7 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
 
         var host = new GatewayHost(_upstream.Urls[0] + "/v1", settings);
         var address = host.StartKestrel();
-        return new Running(host, new HttpClient { BaseAddress = address });
+        return new RunningGateway(host, new HttpClient { BaseAddress = address });
     }
 
     private static async Task<HttpStatusCode> ChatAsync(HttpClient client, string key = Key)
@@ -190,15 +190,5 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
     {
         using var report = JsonDocument.Parse(await client.GetStringAsync("/health"));
         return report.RootElement.GetProperty("checks").GetProperty("llmgateway-redis").GetProperty("status").GetString()!;
-    }
-
-    /// <summary>A gateway instance on Kestrel and a client of it.</summary>
-    private sealed record Running(GatewayHost Host, HttpClient Client) : IDisposable
-    {
-        public void Dispose()
-        {
-            Client.Dispose();
-            Host.Dispose();
-        }
     }
 }
