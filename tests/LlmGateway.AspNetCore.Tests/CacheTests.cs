@@ -393,6 +393,7 @@ public sealed class CacheTests : IDisposable
     {
         // Embeddings chosen by hand: "capital of France" variants point almost the same way (cosine 0.99), Everest
         // points elsewhere (cosine 0.6 with the first).
+        GivenOnlyChat();
         GivenEmbedding("What is the capital of France?", "[1.0, 0.0, 0.0]");
         GivenEmbedding("what's the capital city of France", "[0.99, 0.1410673, 0.0]");
         GivenEmbedding("How tall is Mount Everest?", "[0.6, 0.8, 0.0]");
@@ -417,6 +418,7 @@ public sealed class CacheTests : IDisposable
     [Fact]
     public async Task SemanticStrategy_AQuestionJustBelowTheThresholdMisses()
     {
+        GivenOnlyChat();
         GivenEmbedding("What is the capital of France?", "[1.0, 0.0, 0.0]");
         GivenEmbedding("what's the capital city of France", "[0.99, 0.1410673, 0.0]");
         using var host = Host(
@@ -432,9 +434,14 @@ public sealed class CacheTests : IDisposable
         XCache(similar).Should().Be("MISS", "a cosine of 0.99 is below a threshold of 0.991");
     }
 
+    private void GivenOnlyChat()
+    {
+        _upstream.Reset();
+        GivenChat(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+    }
+
     private void GivenEmbedding(string input, string vector) =>
         _upstream.Given(Request.Create().WithPath("/v1/embeddings").UsingPost().WithBody((string? b) => b is not null && b.Contains($"\"input\":\"{input}\"", StringComparison.Ordinal)))
-            .AtPriority(1)
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
                 .WithBody($$$"""{"object":"list","data":[{"object":"embedding","index":0,"embedding":{{{vector}}}}],"model":"text-embedding-3-small","usage":{"prompt_tokens":5,"total_tokens":5}}"""));
 }
