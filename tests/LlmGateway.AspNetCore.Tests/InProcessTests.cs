@@ -53,6 +53,20 @@ public sealed class InProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryInProcessCallIsCountedAsInProcessUsage()
+    {
+        _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        using var chat = _gateway.GetChatClient("gpt-4o-mini");
+
+        await chat.GetResponseAsync("Hi");
+        await chat.GetResponseAsync("Hi again");
+
+        var usage = await _services.GetRequiredService<IUsageStore>().ListAsync("in-process", UsagePeriod.Day, DateTimeOffset.UtcNow, default);
+        usage.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Requests = 2L, PromptTokens = 18L, CompletionTokens = 6L });
+    }
+
+    [Fact]
     public async Task ChatClientStreams()
     {
         var sse = $"data: {Sse.Chunk("c1", "Hel")}\n\ndata: {Sse.Chunk("c1", "lo")}\n\ndata: {Sse.Chunk("c1", "", "stop")}\n\ndata: [DONE]\n\n";

@@ -18,8 +18,6 @@ internal sealed class CallerPolicy(
     TimeProvider timeProvider,
     ILogger<CallerPolicy> logger)
 {
-    private static readonly Admission s_inProcess = new() { UsageId = GatewayCaller.InProcessId };
-
     /// <summary>Checks a request against its caller's policy and takes what it needs from the rate limits.</summary>
     /// <returns>The admission, or the refusal (403, 429).</returns>
     public async ValueTask<(Admission? Admission, GatewayError? Error)> AdmitAsync(RouteTable table, GatewayRequest request, RequestPeek? peek, CancellationToken cancellationToken)
@@ -27,7 +25,7 @@ internal sealed class CallerPolicy(
         var caller = request.Caller;
         if (caller is null)
         {
-            return (s_inProcess, null);
+            return (new Admission { UsageId = GatewayCaller.InProcessId }, null);
         }
 
         if (!caller.HasPolicy)
