@@ -28,16 +28,13 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(string.Empty);
 
         // Wraps each endpoint's delegate, minimal-API handlers and health checks alike, so the request id is set
-        // before anything else runs and is on every response, errors included.
+        // before anything else runs, is on every response, errors included, and in the scope of every log line.
         ((IEndpointConventionBuilder)group).Add(static builder =>
         {
             if (builder.RequestDelegate is { } next)
             {
-                builder.RequestDelegate = context =>
-                {
-                    RequestIds.Apply(context);
-                    return next(context);
-                };
+                var endpoint = (builder as RouteEndpointBuilder)?.RoutePattern.RawText ?? builder.DisplayName ?? "unknown";
+                builder.RequestDelegate = context => RequestScope.InvokeAsync(context, next, endpoint);
             }
         });
 

@@ -92,6 +92,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<ResponseCache>();
         services.AddMetrics();
         services.TryAddSingleton<UsageMetrics>();
+        services.TryAddSingleton<GatewayMetrics>();
 
         var healthChecks = services.AddHealthChecks();
         if (!services.Any(static d => d.ServiceType == typeof(GatewayReadinessCheck)))

@@ -64,6 +64,9 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>The cache's verdict on this response, for the <c>X-Cache</c> headers; null when it was not cacheable.</summary>
     internal LlmGateway.Internal.CacheReport? Cache { get; set; }
 
+    /// <summary>The call's telemetry, for the HTTP layer's overhead header and request log line; set by the pipeline.</summary>
+    internal LlmGateway.Internal.RequestTelemetry? Telemetry { get; set; }
+
     /// <summary>Creates a non-streaming success.</summary>
     /// <param name="body">The body.</param>
     /// <param name="statusCode">The status, 200 by default.</param>
@@ -136,6 +139,7 @@ public sealed class GatewayResponse : IAsyncDisposable
         Owner = owner,
         RateLimit = RateLimit,
         Cache = Cache,
+        Telemetry = Telemetry,
     };
 
     /// <inheritdoc/>

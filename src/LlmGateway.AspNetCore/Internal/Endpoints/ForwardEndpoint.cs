@@ -18,25 +18,29 @@ internal static class ForwardEndpoint
     public const string ModelHeader = "x-llmgateway-model";
     public const string AttemptsHeader = "x-llmgateway-attempts";
     public const string CacheTtlHeader = "x-llmgateway-cache-ttl";
+    public const string OverheadHeader = "x-llmgateway-overhead-ms";
 
     public static async Task HandleAsync(HttpContext context, GatewayOperation operation)
     {
         var services = context.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmGateway.AspNetCore");
+        var record = new RequestRecord(context, operation);
         try
         {
             var auth = await CallerAuthentication.AuthenticateAsync(context);
             if (auth.Error is { } refused)
             {
-                await ErrorResults.WriteAsync(context, refused);
+                await record.RefuseAsync(refused);
                 return;
             }
 
             var limit = services.GetRequiredService<RouteTableProvider>().Current.Options.MaxRequestBodySize;
+            var reading = record.Clock.GetTimestamp();
             var (body, readError) = await RequestBodyReader.ReadAsync(context, limit);
+            record.ClientTime = record.Clock.GetElapsedTime(reading);
             if (readError is not null)
             {
-                await ErrorResults.WriteAsync(context, readError);
+                await record.RefuseAsync(readError);
                 return;
             }
 
@@ -46,14 +50,14 @@ internal static class ForwardEndpoint
             {
                 // Only a response id, optionally with /cancel or /input_items, goes upstream: any other path would send
                 // the gateway's provider key to whatever the client names on the upstream host.
-                await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.NotFound, $"Invalid URL ({context.Request.Method} {context.Request.Path})."));
+                await record.RefuseAsync(new GatewayError(GatewayErrorKind.NotFound, $"Invalid URL ({context.Request.Method} {context.Request.Path})."));
                 return;
             }
 
             var (directives, directivesError) = CacheDirectivesOf(context.Request);
             if (directivesError is not null)
             {
-                await ErrorResults.WriteAsync(context, directivesError);
+                await record.RefuseAsync(directivesError);
                 return;
             }
 
@@ -71,9 +75,10 @@ internal static class ForwardEndpoint
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,
             };
             var response = await gateway.SendAsync(request, context.RequestAborted);
+            record.Response = response;
             await using (response)
             {
-                await WriteAsync(context, response, logger);
+                await WriteAsync(context, response, logger, record);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -83,7 +88,11 @@ internal static class ForwardEndpoint
         catch (Exception ex)
         {
             logger.EndpointFailed(context.Request.Path, ex);
-            await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.Internal, "The gateway failed to handle the request."));
+            await record.RefuseAsync(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to handle the request."));
+        }
+        finally
+        {
+            record.Log(logger);
         }
     }
 
@@ -133,9 +142,10 @@ internal static class ForwardEndpoint
             && (segments.Length == 1 || segments[1] is "cancel" or "input_items");
     }
 
-    private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger)
+    private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger, RequestRecord record)
     {
         var http = context.Response;
+        record.WriteOverhead(http);
         CallerAuthentication.WriteRateLimitHeaders(http, response.RateLimit);
         if (response.Cache is { } cache)
         {

@@ -14,7 +14,8 @@ internal sealed class AccountedEvents(
     string model,
     string? provider,
     GatewayOperation operation,
-    bool clientWantsUsage) : IAsyncEnumerable<GatewayEvent>, IAsyncEnumerator<GatewayEvent>
+    bool clientWantsUsage,
+    RequestTelemetry? telemetry = null) : IAsyncEnumerable<GatewayEvent>, IAsyncEnumerator<GatewayEvent>
 {
     private IAsyncEnumerator<GatewayEvent>? _inner;
     private GatewayEvent _current;
@@ -98,7 +99,11 @@ internal sealed class AccountedEvents(
         return clientWantsUsage || !usageOnly;
     }
 
-    private ValueTask SettleAsync() => policy.SettleAsync(admission, table, model, provider, _usage, _chunks);
+    private ValueTask SettleAsync()
+    {
+        telemetry?.Usage = _usage;
+        return policy.SettleAsync(admission, table, model, provider, _usage, _chunks);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -18,11 +18,29 @@ internal sealed class GatewayPipeline(
     CallerPolicy policy,
     ResponseCache cache,
     TimeProvider timeProvider,
+    GatewayMetrics metrics,
     ILogger<GatewayPipeline> logger) : ILlmGateway
 {
     public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var call = new RequestTelemetry(metrics, timeProvider, request);
+        GatewayResponse response;
+        try
+        {
+            response = await SendCoreAsync(request, call, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            call.Failed(ex);
+            throw;
+        }
+
+        return call.Answered(response);
+    }
+
+    private async ValueTask<GatewayResponse> SendCoreAsync(GatewayRequest request, RequestTelemetry call, CancellationToken cancellationToken)
+    {
         var table = routes.Current;
         if (request.Body.Length > table.Options.MaxRequestBodySize)
         {
@@ -49,6 +67,8 @@ internal sealed class GatewayPipeline(
         {
             return GatewayResponse.FromError(invalid);
         }
+
+        call.RequestModel(peek.Model);
 
         var (admission, refusal) = await policy.AdmitAsync(table, request, peek, cancellationToken);
         if (refusal is not null)
@@ -89,7 +109,7 @@ internal sealed class GatewayPipeline(
         var started = timeProvider.GetTimestamp();
         try
         {
-            response = await RouteAsync(table, request, peek, cancellationToken);
+            response = await RouteAsync(table, request, peek, call, cancellationToken);
             if (plan is not null)
             {
                 response = await CacheAsync(plan, flight, request.Operation, response, started);
@@ -102,7 +122,7 @@ internal sealed class GatewayPipeline(
             throw;
         }
 
-        return await AccountAsync(table, admission!, request.Operation, response, clientWantsUsage);
+        return await AccountAsync(table, admission!, request.Operation, response, clientWantsUsage, call);
     }
 
     /// <summary>Keeps a successful answer: a body at once, a stream once it has ended cleanly; errors never.</summary>
@@ -163,7 +183,7 @@ internal sealed class GatewayPipeline(
     }
 
     /// <summary>Settles a call's usage: at once for a body or an error, at the end for a stream.</summary>
-    private async ValueTask<GatewayResponse> AccountAsync(RouteTable table, Admission admission, GatewayOperation operation, GatewayResponse response, bool clientWantsUsage)
+    private async ValueTask<GatewayResponse> AccountAsync(RouteTable table, Admission admission, GatewayOperation operation, GatewayResponse response, bool clientWantsUsage, RequestTelemetry call)
     {
         if (response.Error is not null || response.TargetModel is not { } model)
         {
@@ -175,13 +195,14 @@ internal sealed class GatewayPipeline(
         if (response.Events is { } events)
         {
             var accounted = response.WithEvents(
-                new AccountedEvents(events, policy, admission, table, model, response.ProviderName, operation, clientWantsUsage),
+                new AccountedEvents(events, policy, admission, table, model, response.ProviderName, operation, clientWantsUsage, call),
                 response.Owner);
             accounted.RateLimit = admission.Report;
             return accounted;
         }
 
         var counts = response.BodyStream is not null ? new UsageCounts(0, 0, 0, 0) : UsageReader.FromBody(response.Body.Span);
+        call.Usage = response.BodyStream is null ? counts : null;
         await policy.SettleAsync(admission, table, model, response.ProviderName, counts);
         response.RateLimit = admission.Report;
         return response;
@@ -194,7 +215,7 @@ internal sealed class GatewayPipeline(
         return response;
     }
 
-    private async ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
     {
 
         var targets = await TargetsAsync(table, peek.Model, cancellationToken);
@@ -240,7 +261,8 @@ internal sealed class GatewayPipeline(
             targets = targets.Where(t => UpstreamOf(table, t.Provider) == upstream).ToList();
         }
 
-        return await FailOverAsync(table, request, peek, targets, cancellationToken);
+        call.Resolve();
+        return await FailOverAsync(table, request, peek, targets, call, cancellationToken);
     }
 
     private static (string Type, string BaseUrl) UpstreamOf(RouteTable table, ILlmProvider provider) =>
@@ -253,7 +275,7 @@ internal sealed class GatewayPipeline(
     /// others remain. At most <see cref="LlmGatewayOptions.MaxAttempts"/> targets are tried; nothing has reached the
     /// client before an answer is chosen, so no output is ever repeated or cut.
     /// </summary>
-    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, RequestTelemetry call, CancellationToken cancellationToken)
     {
         // Targets whose circuit is open go last: tried only when nothing else is left.
         IReadOnlyList<RouteTarget> candidates = targets.Count > 1 ? targets.OrderBy(t => health.IsOpen(t)).ToList() : targets;
@@ -290,20 +312,24 @@ internal sealed class GatewayPipeline(
             var isLast = attempts == table.Options.MaxAttempts || isLastCandidate;
             inFlight.Enter(target.Name);
             var started = timeProvider.GetTimestamp();
+            var span = call.StartAttempt(target, attempts);
             GatewayResponse response;
             try
             {
                 response = await AttemptAsync(request, peek, target, allowRetries: isLast, remaining, cancellationToken);
             }
-            catch
+            catch (Exception ex)
             {
                 health.Released(target);
+                call.EndAttempt(span, ex, timeProvider.GetElapsedTime(started));
                 throw;
             }
             finally
             {
                 inFlight.Exit(target.Name);
             }
+
+            call.EndAttempt(span, response, timeProvider.GetElapsedTime(started));
 
             if (response.IsSuccess)
             {

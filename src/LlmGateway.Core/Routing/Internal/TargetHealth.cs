@@ -85,6 +85,23 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
         }
     }
 
+    /// <summary>Each target that has failed at least once, and whether its circuit is open now (requests skip it), for
+    /// the <c>llmgateway.circuit.open</c> gauge.</summary>
+    public IEnumerable<KeyValuePair<string, bool>> Circuits()
+    {
+        var now = timeProvider.GetUtcNow();
+        foreach (var (name, state) in _states)
+        {
+            bool open;
+            lock (state)
+            {
+                open = state.OpenUntil is { } until && (now < until || state.Probing);
+            }
+
+            yield return new KeyValuePair<string, bool>(name, open);
+        }
+    }
+
     /// <summary>Each known target's state, for the health endpoint.</summary>
     public IReadOnlyDictionary<string, object> Snapshot()
     {

@@ -1,0 +1,59 @@
+using System.Collections;
+using LlmGateway.Internal;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LlmGateway.AspNetCore.Internal;
+
+/// <summary>
+/// What runs around every gateway endpoint: the request id is set first, every log line of the request carries it in
+/// a <c>RequestId</c> scope (nested inside ASP.NET Core's own request scope, which is left as it is), and the answer
+/// is counted by endpoint and status.
+/// </summary>
+internal static class RequestScope
+{
+    public const string LoggerCategory = "LlmGateway.AspNetCore";
+
+    /// <param name="context">The request.</param>
+    /// <param name="next">The endpoint's own delegate.</param>
+    /// <param name="endpoint">The endpoint's route pattern, the <c>llmgateway.endpoint</c> tag.</param>
+    public static async Task InvokeAsync(HttpContext context, RequestDelegate next, string endpoint)
+    {
+        RequestIds.Apply(context);
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var status = StatusCodes.Status500InternalServerError;
+        try
+        {
+            using (logger.BeginScope(new State(RequestIds.Get(context)!)))
+            {
+                await next(context);
+            }
+
+            status = context.Response.StatusCode;
+        }
+        finally
+        {
+            services.GetRequiredService<GatewayMetrics>().RecordRequest(endpoint, status);
+        }
+    }
+
+    /// <summary>The scope's state: one <c>RequestId</c> value, for structured loggers, and a readable text for others.</summary>
+    private sealed class State(string requestId) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            index == 0 ? new KeyValuePair<string, object?>("RequestId", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"RequestId:{requestId}";
+    }
+}
