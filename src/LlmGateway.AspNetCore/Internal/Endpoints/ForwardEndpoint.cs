@@ -32,7 +32,7 @@ internal static class ForwardEndpoint
                 return;
             }
 
-            var limit = services.GetRequiredService<RouteTableProvider>().Current.Options.MaxRequestBodySize;
+            var limit = RequestBodyLimit.For(services.GetRequiredService<RouteTableProvider>().Current.Options, operation);
             var (body, readError) = await RequestBodyReader.ReadAsync(context, limit);
             if (readError is not null)
             {
