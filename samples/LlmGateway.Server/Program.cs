@@ -1,11 +1,18 @@
 using LlmGateway;
+using LlmGateway.Server;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName))
     .AddOpenAI()
     .AddGemini();
+builder.AddGatewayTelemetry();
+builder.Services.AddCors();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
+app.UseCors();
+app.MapPrometheusScrapingEndpoint();
+app.MapOpenApi();
 app.MapLlmGateway();
 app.Run();
 

@@ -1,6 +1,7 @@
 using LlmGateway.AspNetCore.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace LlmGateway;
@@ -20,7 +21,9 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
     /// <returns>A convention builder for every endpoint mapped, so an app can chain
     /// <c>RequireAuthorization()</c>, <c>RequireRateLimiting()</c> and the like.</returns>
     /// <remarks>Every response from these endpoints carries <c>x-request-id</c>: the client's own when it sent a sane
-    /// one (1–128 characters of letters, digits, <c>. _ : -</c>), else a new one.</remarks>
+    /// one (1–128 characters of letters, digits, <c>. _ : -</c>), else a new one. With <c>LlmGateway:Cors:Origins</c>
+    /// set at start-up the endpoints carry a CORS policy for those origins, which needs the app's <c>AddCors()</c> and
+    /// <c>UseCors()</c>. The endpoints have names, summaries and tags for an app's OpenAPI document.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     public static IEndpointConventionBuilder MapLlmGateway(this IEndpointRouteBuilder endpoints)
     {
@@ -38,21 +41,43 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
             }
         });
 
-        group.MapPost("/v1/chat/completions", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.ChatCompletions));
-        group.MapPost("/v1/embeddings", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.Embeddings));
-        group.MapPost("/v1/audio/speech", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.AudioSpeech));
-        group.MapPost("/v1/audio/transcriptions", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.AudioTranscriptions));
-        group.MapPost("/v1/audio/translations", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.AudioTranslations));
-        group.MapPost("/v1/responses", static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.Responses));
-        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], static (Microsoft.AspNetCore.Http.HttpContext context) => ForwardEndpoint.HandleAsync(context, GatewayOperation.ResponsesResource));
-        group.MapGet("/v1/models", ModelsEndpoints.ListAsync);
-        group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync);
+        // Names (OpenAI's operation ids), summaries and tags describe the endpoints in an OpenAPI document when the app
+        // adds one (AddOpenApi/MapOpenApi); bodies go upstream as they are, so their schemas stay open.
+        group.MapPost("/v1/chat/completions", Forward(GatewayOperation.ChatCompletions))
+            .Describe("createChatCompletion", "Creates a chat completion, streamed as server-sent events when stream is true.", "Chat", Json, "text/event-stream");
+        group.MapPost("/v1/embeddings", Forward(GatewayOperation.Embeddings))
+            .Describe("createEmbedding", "Creates embeddings of the input.", "Embeddings", Json);
+        group.MapPost("/v1/audio/speech", Forward(GatewayOperation.AudioSpeech))
+            .Describe("createSpeech", "Generates audio from text.", "Audio", "application/octet-stream", "audio/mpeg", "text/event-stream");
+        group.MapPost("/v1/audio/transcriptions", Forward(GatewayOperation.AudioTranscriptions))
+            .Describe("createTranscription", "Transcribes an uploaded audio file.", "Audio", Json, "text/plain", "text/event-stream");
+        group.MapPost("/v1/audio/translations", Forward(GatewayOperation.AudioTranslations))
+            .Describe("createTranslation", "Translates an uploaded audio file into English.", "Audio", Json, "text/plain");
+        group.MapPost("/v1/responses", Forward(GatewayOperation.Responses))
+            .Describe("createResponse", "Creates a model response (the Responses API), streamed when stream is true.", "Responses", Json, "text/event-stream");
+        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], Forward(GatewayOperation.ResponsesResource))
+            .Describe("responseResource", "Retrieves, deletes or cancels a stored response ({id}, {id}/cancel, {id}/input_items).", "Responses", Json);
+        group.MapGet("/v1/models", ModelsEndpoints.ListAsync).Describe("listModels", "Lists the models the gateway serves.", "Models", Json);
+        group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync).Describe("retrieveModel", "Describes one model.", "Models", Json);
         group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready"), ResponseWriter = HealthWriter.WriteAsync });
         AdminEndpoints.Map(group);
         group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
+        GatewayCors.Apply(group, endpoints.ServiceProvider);
         NoneModeGuard.Register(endpoints.ServiceProvider);
         return group;
     }
+
+    private const string Json = "application/json";
+
+    /// <summary>A <see cref="Delegate"/>, not a <see cref="RequestDelegate"/>, so the endpoint is a route handler that
+    /// an OpenAPI document describes.</summary>
+    private static Delegate Forward(GatewayOperation operation) => (HttpContext context) => ForwardEndpoint.HandleAsync(context, operation);
+
+    /// <remarks>No <c>Accepts()</c>: its content-type metadata also takes part in routing, so a chat request that curl
+    /// labels form-urlencoded, or a JSON body on an upload endpoint, would no longer reach the endpoint and its own error.</remarks>
+    private static void Describe(this RouteHandlerBuilder builder, string name, string summary, string tag, string produces, params string[] alsoProduces) =>
+        builder.WithName(name).WithSummary(summary).WithTags(tag)
+            .Produces(StatusCodes.Status200OK, produces == Json ? typeof(System.Text.Json.JsonElement) : null, produces, alsoProduces);
 }

@@ -61,6 +61,13 @@ public sealed class LlmGatewayOptions
     public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>
+    /// Gets or sets tighter body limits per endpoint (<c>LlmGateway:MaxRequestBodySizes:Chat</c>, <c>Embeddings</c>,
+    /// <c>Audio</c>, <c>Speech</c>, <c>Responses</c>), each at most <see cref="MaxRequestBodySize"/>. Audio uploads
+    /// default to 25 MiB.
+    /// </summary>
+    public RequestBodySizeOptions MaxRequestBodySizes { get; set; } = new();
+
+    /// <summary>
     /// Gets or sets how long the gateway waits for an upstream to answer a request: the response headers, and for a
     /// non-streaming request the whole body. Defaults to 10 minutes, since reasoning models can think for minutes.
     /// </summary>
@@ -96,4 +103,8 @@ public sealed class LlmGatewayOptions
 
     /// <summary>Gets or sets the response cache (<c>LlmGateway:Cache</c>).</summary>
     public CacheOptions Cache { get; set; } = new();
+
+    /// <summary>Gets or sets the origins browsers may call the gateway from (<c>LlmGateway:Cors</c>). Applied by
+    /// <c>MapLlmGateway</c> when set at start-up; the app calls <c>AddCors()</c> and <c>UseCors()</c>.</summary>
+    public GatewayCorsOptions Cors { get; set; } = new();
 }

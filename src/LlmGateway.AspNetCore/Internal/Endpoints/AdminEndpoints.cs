@@ -20,7 +20,7 @@ internal static class AdminEndpoints
 
     public static void Map(IEndpointRouteBuilder group)
     {
-        var admin = group.MapGroup("/admin");
+        var admin = group.MapGroup("/admin").WithTags("Admin");
         admin.AddEndpointFilter<AdminEndpointFilter>();
         admin.MapPost("/keys", CreateAsync);
         admin.MapGet("/keys", ListAsync);

@@ -34,7 +34,7 @@ internal static class ForwardEndpoint
                 return;
             }
 
-            var limit = services.GetRequiredService<RouteTableProvider>().Current.Options.MaxRequestBodySize;
+            var limit = RequestBodyLimit.For(services.GetRequiredService<RouteTableProvider>().Current.Options, operation);
             var reading = record.Clock.GetTimestamp();
             var (body, readError) = await RequestBodyReader.ReadAsync(context, limit);
             record.ClientTime = record.Clock.GetElapsedTime(reading);

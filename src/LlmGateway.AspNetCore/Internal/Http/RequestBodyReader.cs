@@ -4,10 +4,13 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace LlmGateway.AspNetCore.Internal;
 
-/// <summary>Reads a request body once, capped at the configured size (413 past it).</summary>
+/// <summary>Reads a request body once, capped at the endpoint's configured size (413 past it, naming the setting).</summary>
 internal static class RequestBodyReader
 {
-    public static async Task<(byte[]? Body, GatewayError? Error)> ReadAsync(HttpContext context, long limit)
+    public static Task<(byte[]? Body, GatewayError? Error)> ReadAsync(HttpContext context, long limit) =>
+        ReadAsync(context, new LlmGateway.Internal.RequestBodyLimit(limit, LlmGatewayOptions.SectionName + ":" + nameof(LlmGatewayOptions.MaxRequestBodySize)));
+
+    public static async Task<(byte[]? Body, GatewayError? Error)> ReadAsync(HttpContext context, LlmGateway.Internal.RequestBodyLimit limit)
     {
         // The gateway enforces its own limit, with its own error envelope, instead of Kestrel's.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -16,9 +19,9 @@ internal static class RequestBodyReader
         }
 
         var request = context.Request;
-        if (request.ContentLength is long length && length > limit)
+        if (request.ContentLength is long length && length > limit.Bytes)
         {
-            return (null, LlmGateway.Internal.GatewayPipeline.TooLarge(limit));
+            return (null, limit.TooLarge());
         }
 
         try
@@ -35,10 +38,10 @@ internal static class RequestBodyReader
             {
                 var result = await reader.ReadAsync(context.RequestAborted);
                 var data = result.Buffer;
-                if (data.Length > limit)
+                if (data.Length > limit.Bytes)
                 {
                     reader.AdvanceTo(data.End);
-                    return (null, LlmGateway.Internal.GatewayPipeline.TooLarge(limit));
+                    return (null, limit.TooLarge());
                 }
 
                 if (result.IsCompleted)

@@ -94,6 +94,8 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
 
         ValidateAuth(errors, options);
         ValidateCache(errors, options.Cache);
+        ValidateBodySizes(errors, options);
+        ValidateCors(errors, options.Cors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -163,6 +165,60 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         {
             errors.Add($"{Prefix}RedisKeyPrefix must not be null.");
         }
+    }
+
+    private static void ValidateBodySizes(List<string> errors, LlmGatewayOptions options)
+    {
+        const string Path = Prefix + nameof(LlmGatewayOptions.MaxRequestBodySizes);
+        if (options.MaxRequestBodySizes is not { } sizes)
+        {
+            errors.Add($"{Path} is empty.");
+            return;
+        }
+
+        Check(sizes.Chat, nameof(sizes.Chat));
+        Check(sizes.Embeddings, nameof(sizes.Embeddings));
+        Check(sizes.Audio, nameof(sizes.Audio));
+        Check(sizes.Speech, nameof(sizes.Speech));
+        Check(sizes.Responses, nameof(sizes.Responses));
+
+        void Check(long? value, string name)
+        {
+            if (value <= 0)
+            {
+                errors.Add($"{Path}:{name} must be a positive number of bytes.");
+            }
+            else if (value > options.MaxRequestBodySize && options.MaxRequestBodySize > 0)
+            {
+                errors.Add($"{Path}:{name} ({value}) is above {Prefix}MaxRequestBodySize ({options.MaxRequestBodySize}), which caps every endpoint: raise that one too.");
+            }
+        }
+    }
+
+    private static void ValidateCors(List<string> errors, GatewayCorsOptions? cors)
+    {
+        const string Path = Prefix + nameof(LlmGatewayOptions.Cors);
+        if (cors?.Origins is not { } origins)
+        {
+            errors.Add($"{Path} is empty.");
+            return;
+        }
+
+        for (var i = 0; i < origins.Count; i++)
+        {
+            if (!IsOrigin(origins[i]))
+            {
+                errors.Add($"{Path}:Origins:{i} must be an origin such as https://app.example.com (http or https, host and port only: no path, no trailing slash, no default port), or *.");
+            }
+        }
+
+        // What a browser sends in Origin: scheme, host and a non-default port, nothing else.
+        static bool IsOrigin(string? value) =>
+            value == "*"
+            || (Uri.TryCreate(value, UriKind.Absolute, out var uri)
+                && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                && uri.UserInfo.Length == 0
+                && string.Equals(uri.GetLeftPart(UriPartial.Authority), value, StringComparison.OrdinalIgnoreCase));
     }
 
     private static void ValidateCache(List<string> errors, CacheOptions? cache)
