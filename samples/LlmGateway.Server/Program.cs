@@ -2,6 +2,7 @@ using LlmGateway;
 using LlmGateway.Server;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>(static (o, c) => o.ShutdownTimeout = c.GetValue($"{LlmGatewayOptions.SectionName}:ShutdownDrainTimeout", TimeSpan.FromSeconds(30)) + TimeSpan.FromSeconds(10)); // the stream drain plus a margin
 builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName))
     .AddOpenAI()
     .AddGemini();

@@ -61,11 +61,25 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync).Describe("retrieveModel", "Describes one model.", "Models", Json);
         group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync });
         group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync });
-        group.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains("ready"), ResponseWriter = HealthWriter.WriteAsync });
+        group.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = static check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthWriter.WriteAsync,
+
+            // A ready-tagged check is Degraded only when this instance should not get traffic (Redis configured and
+            // away): not ready. /health keeps reporting it as Degraded with 200.
+            ResultStatusCodes =
+            {
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = Microsoft.AspNetCore.Http.StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         AdminEndpoints.Map(group);
         group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         GatewayCors.Apply(group, endpoints.ServiceProvider);
         NoneModeGuard.Register(endpoints.ServiceProvider);
+        ShutdownCheck.Register(endpoints.ServiceProvider);
         return group;
     }
 

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LlmGateway;
@@ -72,6 +74,13 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, CostStrategy>());
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
 
+        // The host's lifetime is there only under a host; the in-process client has none and never drains.
+        services.TryAddSingleton(static sp => new ShutdownDrain(
+            sp.GetService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<RouteTableProvider>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+
         // Keys, limits and usage: in memory, or in Redis when LlmGateway:Redis is set.
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<IKeyStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
@@ -99,8 +108,11 @@ public static class LlmGatewayServiceCollectionExtensions
         {
             services.AddSingleton<GatewayReadinessCheck>();
             healthChecks.AddCheck<GatewayReadinessCheck>("llmgateway", HealthStatus.Unhealthy, [GatewayReadinessCheck.Tag]);
-            healthChecks.AddCheck<TargetHealthCheck>(TargetHealthCheck.Name, HealthStatus.Degraded, [GatewayReadinessCheck.Tag]);
-            healthChecks.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded);
+
+            // An open circuit only degrades the gateway (the readiness check above fails when every instance is
+            // unusable); Redis configured and away degrades /health and fails /health/ready, where Degraded is 503.
+            healthChecks.AddCheck<TargetHealthCheck>(TargetHealthCheck.Name, HealthStatus.Degraded);
+            healthChecks.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded, [GatewayReadinessCheck.Tag]);
         }
 
         return new LlmGatewayBuilder(services);

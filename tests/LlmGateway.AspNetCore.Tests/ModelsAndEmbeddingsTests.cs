@@ -101,8 +101,8 @@ public sealed class ModelsAndEmbeddingsTests : IDisposable
         using var chat = await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
 
         live.StatusCode.Should().Be(HttpStatusCode.OK);
-        ready.StatusCode.Should().Be(HttpStatusCode.OK);
-        health.StatusCode.Should().Be(HttpStatusCode.OK);
+        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "no instance can be called until a key is set");
+        health.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         live.Headers.Contains("x-request-id").Should().BeTrue();
         chat.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         var error = await ChatCompletionsTests.ReadErrorAsync(chat);

@@ -80,6 +80,15 @@ public sealed class LlmGatewayOptions
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Gets or sets how long running streams may go on once the host has been asked to stop (SIGTERM): new requests
+    /// are refused at once, streams that have not finished by then end with a final <c>server_shutting_down</c> error
+    /// event (and no <c>[DONE]</c>), so clients can tell a cut stream from a complete one. Defaults to 30 seconds.
+    /// The host's own <c>HostOptions.ShutdownTimeout</c> must be longer (the drain plus a margin), or the host aborts
+    /// the connections before the error event is sent. Read when the host starts stopping.
+    /// </summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Gets or sets how long the model list an upstream reports is kept before it is asked again. Defaults to 5 minutes.
     /// </summary>
     public TimeSpan ModelListCacheDuration { get; set; } = TimeSpan.FromMinutes(5);

@@ -71,4 +71,9 @@ public enum GatewayErrorKind
 
     /// <summary>A service the gateway needs for this request (the shared store) is down. 503, <c>server_error</c>, <c>service_unavailable</c>.</summary>
     ServiceUnavailable,
+
+    /// <summary>The host is stopping: a stream still running when the drain time
+    /// (<see cref="LlmGatewayOptions.ShutdownDrainTimeout"/>) ran out was ended with this as its last event. 503,
+    /// <c>server_error</c>, <c>server_shutting_down</c>.</summary>
+    ServerShuttingDown,
 }

@@ -10,7 +10,7 @@ namespace LlmGateway.Gemini.Internal;
 /// model list, translated both ways. The key travels in the <c>x-goog-api-key</c> header, never in the URL, since URLs
 /// end up in logs.
 /// </summary>
-internal sealed partial class GeminiProvider : ILlmProvider
+internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
 {
     private static readonly System.Net.Http.Headers.MediaTypeHeaderValue s_json = new("application/json");
 
@@ -41,6 +41,9 @@ internal sealed partial class GeminiProvider : ILlmProvider
     }
 
     public string Name { get; }
+
+    /// <inheritdoc/>
+    public string? NotConfiguredReason => _notConfigured?.Message;
 
     public string Type => ProviderTypes.Gemini;
 

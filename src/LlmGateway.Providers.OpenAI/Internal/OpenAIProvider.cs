@@ -11,7 +11,7 @@ namespace LlmGateway.OpenAI.Internal;
 /// An OpenAI or OpenAI-compatible upstream. The client's body goes upstream byte for byte (the pipeline has already
 /// replaced the model id where it had to); the upstream's answer, status and error body come back unchanged.
 /// </summary>
-internal sealed class OpenAIProvider : ILlmProvider
+internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 {
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue s_eventStream = new("text/event-stream");
@@ -79,6 +79,9 @@ internal sealed class OpenAIProvider : ILlmProvider
     }
 
     public string Name { get; }
+
+    /// <inheritdoc/>
+    public string? NotConfiguredReason => _notConfigured?.Message;
 
     public string Type => ProviderTypes.OpenAI;
 

@@ -20,6 +20,10 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
     private readonly Action<IServiceCollection>? _configureServices;
     private bool _kestrel;
 
+    /// <summary>Gets or sets more configuration sources, added after the test's settings (so they win): a JSON file a
+    /// test rewrites to see a reload, say.</summary>
+    public Action<IConfigurationBuilder>? ConfigureConfiguration { get; init; }
+
     /// <summary>Gets or sets the address Kestrel listens on (a free loopback port unless a test needs another).</summary>
     public string ListenUrl { get; init; } = "http://127.0.0.1:0";
 
@@ -72,7 +76,11 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
             builder.UseSetting(WebHostDefaults.ServerUrlsKey, ListenUrl);
         }
 
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureAppConfiguration((_, config) =>
+        {
+            config.AddInMemoryCollection(_settings);
+            ConfigureConfiguration?.Invoke(config);
+        });
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<IEnvironmentVariables>(new NoEnvironmentVariables());

@@ -179,6 +179,30 @@ public class LlmGatewayOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:05")]
+    [InlineData("-00:00:00.001")]
+    [InlineData("60.00:00:00")]
+    public void Rejects_ShutdownDrainTimeoutThatIsNotAPositiveTimerSpan(string timeout)
+    {
+        var sut = CreateSut();
+
+        var failures = Failures(sut.Validate(null, new LlmGatewayOptions { ShutdownDrainTimeout = TimeSpan.Parse(timeout, null) }));
+
+        failures.Should().ContainSingle().Which.Should().Contain("LlmGateway:ShutdownDrainTimeout");
+    }
+
+    [Fact]
+    public void ShutdownDrainTimeout_Default_IsThirtySecondsAndValid()
+    {
+        var sut = CreateSut();
+        var options = new LlmGatewayOptions();
+
+        options.ShutdownDrainTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        sut.Validate(null, options).Succeeded.Should().BeTrue();
+    }
+
+    [Theory]
     [InlineData(nameof(LlmGatewayOptions.RequestTimeout))]
     [InlineData(nameof(LlmGatewayOptions.StreamIdleTimeout))]
     public void Rejects_TimeoutLongerThanATimerCanWait(string key)

@@ -56,6 +56,7 @@ public class ErrorMapTests
     [InlineData(GatewayErrorKind.RateLimited, 429, "requests", "rate_limit_exceeded")]
     [InlineData(GatewayErrorKind.InsufficientQuota, 429, "insufficient_quota", "insufficient_quota")]
     [InlineData(GatewayErrorKind.ServiceUnavailable, 503, "server_error", "service_unavailable")]
+    [InlineData(GatewayErrorKind.ServerShuttingDown, 503, "server_error", "server_shutting_down")]
     [InlineData(GatewayErrorKind.UpstreamError, 502, "server_error", "upstream_error")]
     [InlineData(GatewayErrorKind.UpstreamUnreachable, 502, "server_error", "upstream_unreachable")]
     [InlineData(GatewayErrorKind.UpstreamInvalidResponse, 502, "server_error", "upstream_invalid_response")]

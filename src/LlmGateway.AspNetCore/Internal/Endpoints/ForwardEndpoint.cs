@@ -25,6 +25,10 @@ internal static class ForwardEndpoint
         var services = context.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmGateway.AspNetCore");
         var record = new RequestRecord(context, operation);
+
+        // The request ends when the client goes away, or when the host is stopping and the drain time is over.
+        var drain = services.GetRequiredService<ShutdownDrain>();
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drain.Expired);
         try
         {
             var auth = await CallerAuthentication.AuthenticateAsync(context);
@@ -74,16 +78,25 @@ internal static class ForwardEndpoint
                 // keep their multipart content type and boundary.
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,
             };
-            var response = await gateway.SendAsync(request, context.RequestAborted);
+            var response = await gateway.SendAsync(request, lifetime.Token);
             record.Response = response;
             await using (response)
             {
-                await WriteAsync(context, response, logger, record);
+                await WriteAsync(context, response, logger, record, lifetime.Token, drain.Expired);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.
+        }
+        catch (OperationCanceledException) when (drain.Expired.IsCancellationRequested)
+        {
+            // Still waiting for an answer when the drain time ran out: say so, rather than being dropped.
+            logger.RequestCutByShutdown(context.Request.Path);
+            if (!context.Response.HasStarted)
+            {
+                await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.ServerShuttingDown, "The gateway is shutting down; the request did not finish in time. Retry the request."));
+            }
         }
         catch (Exception ex)
         {
@@ -142,7 +155,13 @@ internal static class ForwardEndpoint
             && (segments.Length == 1 || segments[1] is "cancel" or "input_items");
     }
 
-    private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger, RequestRecord record)
+    /// <param name="context">The request.</param>
+    /// <param name="response">What the pipeline answered.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="record">The request's telemetry record (overhead header).</param>
+    /// <param name="requestLifetime">Fires when the client goes away or <paramref name="shuttingDown"/> fires.</param>
+    /// <param name="shuttingDown">Fires when the shutdown drain time is over.</param>
+    private static async Task WriteAsync(HttpContext context, GatewayResponse response, ILogger logger, RequestRecord record, CancellationToken requestLifetime, CancellationToken shuttingDown)
     {
         var http = context.Response;
         record.WriteOverhead(http);
@@ -184,9 +203,9 @@ internal static class ForwardEndpoint
             try
             {
                 // Each chunk is written, and so flushed, as it arrives.
-                await bodyStream.CopyToAsync(http.Body, context.RequestAborted);
+                await bodyStream.CopyToAsync(http.Body, requestLifetime);
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException && !context.RequestAborted.IsCancellationRequested)
+            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
             {
                 // The status is sent; the only honest way left to say the body is incomplete is to break it.
                 logger.BodyStreamFailed(response.ProviderName, ex);
@@ -210,6 +229,6 @@ internal static class ForwardEndpoint
         http.Headers.CacheControl = "no-cache";
         http.Headers["X-Accel-Buffering"] = "no"; // tells nginx-style proxies in front not to buffer the stream
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await SseResponseWriter.WriteAsync(response, http.BodyWriter, logger, context.RequestAborted);
+        await SseResponseWriter.WriteAsync(response, http.BodyWriter, logger, context.RequestAborted, shuttingDown);
     }
 }

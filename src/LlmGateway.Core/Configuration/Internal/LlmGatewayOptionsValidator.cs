@@ -22,6 +22,10 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
 
         CheckPositive(errors, options.RequestTimeout, nameof(options.RequestTimeout));
         CheckPositive(errors, options.StreamIdleTimeout, nameof(options.StreamIdleTimeout));
+        if (options.ShutdownDrainTimeout <= TimeSpan.Zero || options.ShutdownDrainTimeout > MaxTimeout)
+        {
+            errors.Add($"{Prefix}ShutdownDrainTimeout must be a positive time span of at most about 49 days (e.g. 00:00:30).");
+        }
         if (options.ModelListCacheDuration < TimeSpan.Zero)
         {
             errors.Add($"{Prefix}ModelListCacheDuration must not be negative.");

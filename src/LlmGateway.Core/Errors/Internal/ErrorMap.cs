@@ -39,6 +39,7 @@ internal static class ErrorMap
         Set(GatewayErrorKind.RateLimited, 429, "requests", "rate_limit_exceeded");
         Set(GatewayErrorKind.InsufficientQuota, 429, "insufficient_quota", "insufficient_quota");
         Set(GatewayErrorKind.ServiceUnavailable, 503, ServerError, "service_unavailable");
+        Set(GatewayErrorKind.ServerShuttingDown, 503, ServerError, "server_shutting_down");
         return entries;
     }
 

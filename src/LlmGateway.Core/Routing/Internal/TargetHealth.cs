@@ -38,8 +38,14 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
     }
 
     /// <summary>Whether the target is available without claiming a probe (for ordering).</summary>
-    public bool IsOpen(RouteTarget target) =>
-        _states.TryGetValue(target.Name, out var state) && state.OpenUntil is { } until && (timeProvider.GetUtcNow() < until || state.Probing);
+    public bool IsOpen(RouteTarget target) => IsOpen(target.Name);
+
+    /// <summary>Whether the target (<c>provider/model</c>) takes no request now: open, or half-open with its probe out.</summary>
+    public bool IsOpen(string targetName) =>
+        _states.TryGetValue(targetName, out var state) && state.OpenUntil is { } until && (timeProvider.GetUtcNow() < until || state.Probing);
+
+    /// <summary>Gets the targets that have failed at least once (the others are closed).</summary>
+    public IEnumerable<string> KnownTargets => _states.Keys;
 
     public void Succeeded(RouteTarget target)
     {

@@ -20,11 +20,20 @@ internal static class SseResponseWriter
 
     private static ReadOnlySpan<byte> Done => "data: [DONE]\n\n"u8;
 
+    /// <param name="response">The streaming response.</param>
+    /// <param name="output">The client's body.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="cancellationToken">The client's token: it fires when the client goes away.</param>
+    /// <param name="shuttingDown">Fires when the host is stopping and the drain time is over; the stream then ends
+    /// with a <c>server_shutting_down</c> error event. The request that produced <paramref name="response"/> must have
+    /// been sent with a token that fires with it too, so the upstream read stops.</param>
     /// <returns>True when the stream ended cleanly.</returns>
-    public static async Task<bool> WriteAsync(GatewayResponse response, PipeWriter output, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<bool> WriteAsync(GatewayResponse response, PipeWriter output, ILogger logger, CancellationToken cancellationToken, CancellationToken shuttingDown = default)
     {
         var events = response.Events ?? throw new ArgumentException("The response is not a stream.", nameof(response));
-        await using var enumerator = events.GetAsyncEnumerator(cancellationToken);
+        using var linked = shuttingDown.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shuttingDown) : null;
+        var token = linked?.Token ?? cancellationToken;
+        await using var enumerator = events.GetAsyncEnumerator(token);
         try
         {
             while (true)
@@ -34,7 +43,7 @@ internal static class SseResponseWriter
                 {
                     more = await enumerator.MoveNextAsync();
                 }
-                catch (LlmGatewayException ex)
+                catch (LlmGatewayException ex) when (!shuttingDown.IsCancellationRequested)
                 {
                     logger.StreamFailed(response.ProviderName, ex.Message);
                     if (ex.Error.UpstreamBody.IsEmpty)
@@ -53,7 +62,7 @@ internal static class SseResponseWriter
                 }
 
                 WriteEvent(output, enumerator.Current.Data.Span, enumerator.Current.EventType);
-                var flush = await output.FlushAsync(cancellationToken);
+                var flush = await output.FlushAsync(token);
                 if (flush.IsCanceled || flush.IsCompleted)
                 {
                     return false;
@@ -67,6 +76,22 @@ internal static class SseResponseWriter
             }
 
             return true;
+        }
+        catch (Exception ex) when (shuttingDown.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever the cancelled upstream read threw (a cancellation, a broken read), the cause is the shutdown.
+            logger.StreamCutByShutdown(response.ProviderName, ex.GetType().Name);
+            try
+            {
+                WriteError(output, response, ShuttingDown);
+                await output.FlushAsync(cancellationToken);
+            }
+            catch (Exception writeFailure) when (writeFailure is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                // The client is gone as well; nothing more to tell it.
+            }
+
+            return false;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -89,6 +114,11 @@ internal static class SseResponseWriter
             return false;
         }
     }
+
+    /// <summary>The last event of a stream the host cut because it was stopping.</summary>
+    internal static GatewayError ShuttingDown { get; } = new(
+        GatewayErrorKind.ServerShuttingDown,
+        "The gateway is shutting down; the stream was ended before it finished. Retry the request.");
 
     /// <summary>Chat streams end with <c>data: {"error":…}</c>; Responses API streams with their own error event.</summary>
     private static void WriteError(PipeWriter output, GatewayResponse response, GatewayError error)
