@@ -151,7 +151,7 @@ public sealed class HostingTests : IDisposable
     [InlineData("https://app.example.com:443")]
     public void Cors_AnOriginThatIsNotOne_StopsTheStartNamingItsKey(string origin)
     {
-        var host = Host(new() { ["LlmGateway:Cors:Origins:0"] = AppOrigin, ["LlmGateway:Cors:Origins:1"] = origin });
+        using var host = Host(new() { ["LlmGateway:Cors:Origins:0"] = AppOrigin, ["LlmGateway:Cors:Origins:1"] = origin });
 
         var start = () => host.CreateClient();
 
@@ -226,7 +226,7 @@ public sealed class HostingTests : IDisposable
     [InlineData("LlmGateway:MaxRequestBodySizes:Audio", "33554433", "caps every endpoint")]
     public void BodyLimits_ABadLimit_StopsTheStartNamingItsKey(string key, string value, string reason)
     {
-        var host = Host(new() { [key] = value });
+        using var host = Host(new() { [key] = value });
 
         var start = () => host.CreateClient();
 
