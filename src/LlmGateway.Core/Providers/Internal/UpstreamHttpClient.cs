@@ -16,6 +16,9 @@ namespace LlmGateway.Internal;
 /// byte reached the client: the handler wraps sending and receiving the headers, nothing after.</item>
 /// <item>One circuit breaker per base URL (pipelines are selected by authority): when half the calls in 30 s (at
 /// least 20) fail, calls to that upstream fail at once with 503 for 15 s, then one is let through to probe it.</item>
+/// <item>No IHttpClientFactory request loggers: two logging handlers and a log scope per upstream call cost about a
+/// tenth of the gateway's CPU per request under load (measured with dotnet-trace), and the gateway writes its own line
+/// per request and per failure.</item>
 /// <item>No resilience timeouts, unlike the standard handler, whose 10 s attempt and 30 s total timeouts would cut
 /// generations: the gateway's own <see cref="LlmGatewayOptions.RequestTimeout"/> and
 /// <see cref="LlmGatewayOptions.StreamIdleTimeout"/> bound each call, and reload with the configuration.</item>
@@ -48,6 +51,7 @@ internal static class UpstreamHttpClient
                 EnableMultipleHttp2Connections = true,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .AddResilienceHandler("llm", static pipeline => pipeline
                 .AddRetry(new HttpRetryStrategyOptions
                 {
