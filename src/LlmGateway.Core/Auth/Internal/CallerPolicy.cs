@@ -243,32 +243,6 @@ internal sealed class CallerPolicy(
         }
     }
 
-    /// <summary>
-    /// Settles a call answered from the cache: its token reservations are given back (no provider tokens were used)
-    /// and it is counted as a request to the model with provider <c>cache</c>, at no cost.
-    /// </summary>
-    public async ValueTask SettleCacheHitAsync(Admission admission, string model)
-    {
-        if (Interlocked.Exchange(ref admission.Settled, 1) == 1)
-        {
-            return;
-        }
-
-        try
-        {
-            foreach (var (bucket, windowId) in admission.TokenReservations)
-            {
-                await limits.SettleAsync(admission.Strategy, bucket.Name, bucket.Limit, -bucket.Amount, windowId, CancellationToken.None);
-            }
-
-            await usage.AddAsync(new UsageEntry(admission.UsageId, model, CacheProvider) { Requests = 1 }, timeProvider.GetUtcNow(), CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            logger.UsageSettlementFailed(admission.UsageId, ex);
-        }
-    }
-
     /// <summary>The provider name usage entries of cache hits carry.</summary>
     public const string CacheProvider = "cache";
 

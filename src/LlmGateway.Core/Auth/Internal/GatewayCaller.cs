@@ -43,22 +43,27 @@ internal sealed class GatewayCaller(StoredKey key)
 
     /// <summary>The model limit that applies to <paramref name="model"/>: an exact name first, else the longest
     /// matching prefix pattern; the pattern is returned too, since it names the bucket its models share.</summary>
-    public (string Pattern, ModelLimitOptions Limits)? ModelLimit(string model)
+    public (string Pattern, ModelLimitOptions Limits)? ModelLimit(string model) => FindByPattern(Key.ModelLimits, model);
+
+    /// <summary>
+    /// The entry of a map keyed by model names that applies to <paramref name="model"/>: the exact name (the map's own
+    /// comparer decides the case), else the longest pattern ending in <c>*</c> that is a prefix of it; null when none.
+    /// </summary>
+    internal static (string Pattern, T Value)? FindByPattern<T>(Dictionary<string, T> map, string model)
     {
-        var limits = Key.ModelLimits;
-        if (limits.Count == 0)
+        if (map.Count == 0)
         {
             return null;
         }
 
-        if (limits.TryGetValue(model, out var exact))
+        if (map.TryGetValue(model, out var exact))
         {
             return (model, exact);
         }
 
-        (string, ModelLimitOptions)? best = null;
+        (string, T)? best = null;
         var bestLength = -1;
-        foreach (var (pattern, value) in limits)
+        foreach (var (pattern, value) in map)
         {
             if (pattern.EndsWith('*') && pattern.Length - 1 > bestLength && Matches(pattern, model))
             {

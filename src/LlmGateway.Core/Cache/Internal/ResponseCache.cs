@@ -29,7 +29,7 @@ internal sealed class ResponseCache(IResponseCacheStore store, UsageMetrics metr
             return null;
         }
 
-        var modelOptions = ModelOptions(options, peek.Model);
+        var modelOptions = GatewayCaller.FindByPattern(options.Models, peek.Model)?.Value;
         if (!(modelOptions?.Enabled ?? options.Enabled))
         {
             return null;
@@ -249,32 +249,6 @@ internal sealed class ResponseCache(IResponseCacheStore store, UsageMetrics metr
         var index = new SemanticIndex(maxEntries, _time);
         _semantic = (maxEntries, index);
         return index;
-    }
-
-    private static CacheModelOptions? ModelOptions(CacheOptions options, string model)
-    {
-        if (options.Models.Count == 0)
-        {
-            return null;
-        }
-
-        if (options.Models.TryGetValue(model, out var exact))
-        {
-            return exact;
-        }
-
-        CacheModelOptions? best = null;
-        var bestLength = -1;
-        foreach (var (pattern, value) in options.Models)
-        {
-            if (pattern.EndsWith('*') && pattern.Length - 1 > bestLength && GatewayCaller.Matches(pattern, model))
-            {
-                best = value;
-                bestLength = pattern.Length - 1;
-            }
-        }
-
-        return best;
     }
 
     /// <summary>

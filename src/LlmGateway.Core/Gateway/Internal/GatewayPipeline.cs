@@ -83,7 +83,7 @@ internal sealed class GatewayPipeline(
         {
             if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } hit)
             {
-                return await AnswerFromCacheAsync(admission!, hit, peek);
+                return await AnswerFromCacheAsync(table, admission!, hit, peek);
             }
 
             // Identical requests arriving together: one goes upstream, the others wait for its answer to be stored.
@@ -92,7 +92,7 @@ internal sealed class GatewayPipeline(
                 await leader!.WaitAsync(cancellationToken);
                 if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } shared)
                 {
-                    return await AnswerFromCacheAsync(admission!, shared, peek);
+                    return await AnswerFromCacheAsync(table, admission!, shared, peek);
                 }
             }
         }
@@ -106,13 +106,17 @@ internal sealed class GatewayPipeline(
         }
 
         GatewayResponse response;
+        UsageCounts? usage;
         var started = timeProvider.GetTimestamp();
         try
         {
             response = await RouteAsync(table, request, peek, call, cancellationToken);
+
+            // A body's usage is read once, for the cache entry and for the accounting.
+            usage = response is { IsSuccess: true, Events: null, BodyStream: null } ? UsageReader.FromBody(response.Body.Span) : null;
             if (plan is not null)
             {
-                response = await CacheAsync(plan, flight, request.Operation, response, started);
+                response = await CacheAsync(plan, flight, request.Operation, response, usage, started);
             }
         }
         catch
@@ -122,11 +126,11 @@ internal sealed class GatewayPipeline(
             throw;
         }
 
-        return await AccountAsync(table, admission!, request.Operation, response, clientWantsUsage, call);
+        return await AccountAsync(table, admission!, request.Operation, response, usage, clientWantsUsage, call);
     }
 
     /// <summary>Keeps a successful answer: a body at once, a stream once it has ended cleanly; errors never.</summary>
-    private async ValueTask<GatewayResponse> CacheAsync(CachePlan plan, ResponseCache.Flight? flight, GatewayOperation operation, GatewayResponse response, long started)
+    private async ValueTask<GatewayResponse> CacheAsync(CachePlan plan, ResponseCache.Flight? flight, GatewayOperation operation, GatewayResponse response, UsageCounts? usage, long started)
     {
         if (response.Events is not null && response.IsSuccess && plan.Store)
         {
@@ -137,7 +141,7 @@ internal sealed class GatewayPipeline(
         {
             if (response.IsSuccess && plan.Store && response.Events is null && response.BodyStream is null && response.StatusCode == 200)
             {
-                await cache.StoreAsync(plan, response, operation, UsageReader.FromBody(response.Body.Span), timeProvider.GetElapsedTime(started));
+                await cache.StoreAsync(plan, response, operation, usage, timeProvider.GetElapsedTime(started));
             }
 
             cache.Missed(plan, response);
@@ -149,10 +153,12 @@ internal sealed class GatewayPipeline(
         }
     }
 
-    private async ValueTask<GatewayResponse> AnswerFromCacheAsync(Admission admission, (CachedResponse Entry, TimeSpan Remaining, string Key) hit, RequestPeek peek)
+    /// <summary>A hit: its token reservations are given back and it is counted as a request to the model from provider
+    /// <c>cache</c>, with no tokens and no cost.</summary>
+    private async ValueTask<GatewayResponse> AnswerFromCacheAsync(RouteTable table, Admission admission, (CachedResponse Entry, TimeSpan Remaining, string Key) hit, RequestPeek peek)
     {
         var response = cache.Answer(hit.Entry, hit.Remaining, hit.Key, peek.Stream, peek.IncludeUsage);
-        await policy.SettleCacheHitAsync(admission, hit.Entry.Model);
+        await policy.SettleAsync(admission, table, hit.Entry.Model, CallerPolicy.CacheProvider, new UsageCounts(0, 0, 0, 0));
         response.RateLimit = admission.Report;
         return response;
     }
@@ -183,7 +189,7 @@ internal sealed class GatewayPipeline(
     }
 
     /// <summary>Settles a call's usage: at once for a body or an error, at the end for a stream.</summary>
-    private async ValueTask<GatewayResponse> AccountAsync(RouteTable table, Admission admission, GatewayOperation operation, GatewayResponse response, bool clientWantsUsage, RequestTelemetry call)
+    private async ValueTask<GatewayResponse> AccountAsync(RouteTable table, Admission admission, GatewayOperation operation, GatewayResponse response, UsageCounts? bodyUsage, bool clientWantsUsage, RequestTelemetry call)
     {
         if (response.Error is not null || response.TargetModel is not { } model)
         {
@@ -201,7 +207,7 @@ internal sealed class GatewayPipeline(
             return accounted;
         }
 
-        var counts = response.BodyStream is not null ? new UsageCounts(0, 0, 0, 0) : UsageReader.FromBody(response.Body.Span);
+        var counts = response.BodyStream is not null ? new UsageCounts(0, 0, 0, 0) : bodyUsage;
         call.Usage = response.BodyStream is null ? counts : null;
         await policy.SettleAsync(admission, table, model, response.ProviderName, counts);
         response.RateLimit = admission.Report;
@@ -217,7 +223,6 @@ internal sealed class GatewayPipeline(
 
     private async ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
     {
-
         var targets = await TargetsAsync(table, peek.Model, cancellationToken);
         if (targets is null)
         {
