@@ -32,12 +32,14 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
 
         // Wraps each endpoint's delegate, minimal-API handlers and health checks alike, so the request id is set
         // before anything else runs, is on every response, errors included, and in the scope of every log line.
-        ((IEndpointConventionBuilder)group).Add(static builder =>
+        // The logger and the metrics are resolved once here rather than per request.
+        var scope = RequestScope.Create(endpoints.ServiceProvider);
+        ((IEndpointConventionBuilder)group).Add(builder =>
         {
             if (builder.RequestDelegate is { } next)
             {
                 var endpoint = (builder as RouteEndpointBuilder)?.RoutePattern.RawText ?? builder.DisplayName ?? "unknown";
-                builder.RequestDelegate = context => RequestScope.InvokeAsync(context, next, endpoint);
+                builder.RequestDelegate = context => scope.InvokeAsync(context, next, endpoint);
             }
         });
 

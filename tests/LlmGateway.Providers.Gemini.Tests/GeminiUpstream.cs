@@ -46,7 +46,7 @@ internal sealed class GeminiUpstream : IDisposable
     public static string TestData(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", name));
 
     public ILlmProvider CreateProvider(string? apiKey = ApiKey, string? baseUrl = null) =>
-        new GeminiProviderFactory(_services.GetRequiredService<IHttpClientFactory>(), Clock, NullLoggerFactory.Instance)
+        new GeminiProviderFactory(_services.GetRequiredService<IHttpMessageHandlerFactory>(), Clock, NullLoggerFactory.Instance)
             .Create("gemini", new ProviderOptions { Type = "Gemini", ApiKey = apiKey, BaseUrl = baseUrl ?? BaseUrl }, new LlmGatewayOptions());
 
     /// <summary>Answers a POST to <paramref name="path"/> with a file from TestData (.sse files as an event stream).</summary>

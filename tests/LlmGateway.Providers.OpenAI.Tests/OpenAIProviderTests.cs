@@ -68,7 +68,7 @@ public sealed class OpenAIProviderTests : IDisposable
     [Fact]
     public async Task SendAsync_OpenAIWithoutKey_FailsWithoutCallingAnything()
     {
-        var sut = new OpenAIProviderFactory(_services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System, NullLoggerFactory.Instance)
+        var sut = new OpenAIProviderFactory(_services.GetRequiredService<IHttpMessageHandlerFactory>(), TimeProvider.System, NullLoggerFactory.Instance)
             .Create("openai", new ProviderOptions { Type = "OpenAI" }, new LlmGatewayOptions());
 
         var response = await sut.SendAsync(new ProviderRequest(GatewayOperation.ChatCompletions, Encoding.UTF8.GetBytes(ChatBody), "gpt-4o-mini", stream: false));
@@ -143,7 +143,7 @@ public sealed class OpenAIProviderTests : IDisposable
     {
         options.Type = "OpenAI";
         options.BaseUrl ??= _upstream.Urls[0] + "/v1";
-        return new OpenAIProviderFactory(_services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System, NullLoggerFactory.Instance)
+        return new OpenAIProviderFactory(_services.GetRequiredService<IHttpMessageHandlerFactory>(), TimeProvider.System, NullLoggerFactory.Instance)
             .Create("test", options, new LlmGatewayOptions());
     }
 }

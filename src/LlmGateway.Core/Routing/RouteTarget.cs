@@ -13,6 +13,35 @@ public sealed record RouteTarget(ILlmProvider Provider, string Model, int Weight
     /// <summary>Gets the model's input plus output price per million tokens (USD), when the catalog knows it.</summary>
     public decimal? Price { get; init; }
 
+    // The name is asked for several times per request (health, in-flight counts, latency, telemetry): made once.
+    private string? _name;
+
     /// <summary>Gets the name of the target, <c>&lt;provider&gt;/&lt;model&gt;</c>.</summary>
-    public string Name => $"{Provider.Name}/{Model}";
+    public string Name => _name ??= $"{Provider.Name}/{Model}";
+
+    /// <summary>Copies a target for <c>with</c>; the name is made anew, since <c>with</c> may change the model.</summary>
+    private RouteTarget(RouteTarget original)
+    {
+        Provider = original.Provider;
+        Model = original.Model;
+        Weight = original.Weight;
+        Priority = original.Priority;
+        ContextWindow = original.ContextWindow;
+        Price = original.Price;
+    }
+
+    /// <summary>Whether two targets have the same provider, model, weight, priority and facts.</summary>
+    /// <param name="other">The other target.</param>
+    /// <returns><see langword="true"/> when they are equal.</returns>
+    public bool Equals(RouteTarget? other) =>
+        other is not null
+        && EqualityComparer<ILlmProvider>.Default.Equals(Provider, other.Provider)
+        && Model == other.Model
+        && Weight == other.Weight
+        && Priority == other.Priority
+        && ContextWindow == other.ContextWindow
+        && Price == other.Price;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Provider, Model, Weight, Priority, ContextWindow, Price);
 }

@@ -104,7 +104,7 @@ internal sealed partial class GeminiProvider
         }
 
         message.Headers.TryAddWithoutValidation("x-goog-api-key", _options.ApiKey);
-        using var response = await Client().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await _http.SendAsync(message, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             var error = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);

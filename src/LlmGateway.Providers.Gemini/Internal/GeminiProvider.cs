@@ -15,7 +15,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
     private static readonly System.Net.Http.Headers.MediaTypeHeaderValue s_json = new("application/json");
 
     private readonly ProviderOptions _options;
-    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly HttpMessageInvoker _http;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly string _baseUrl;
@@ -23,11 +23,11 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
     private readonly TimeSpan _streamIdleTimeout;
     private readonly GatewayError? _notConfigured;
 
-    public GeminiProvider(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions, IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILogger logger)
+    public GeminiProvider(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions, IHttpMessageHandlerFactory handlers, TimeProvider timeProvider, ILogger logger)
     {
         Name = name;
         _options = options;
-        _httpClientFactory = httpClientFactory;
+        _http = UpstreamHttpClient.CreateInvoker(handlers, GeminiGatewayBuilderExtensions.HttpClientName);
         _timeProvider = timeProvider;
         _logger = logger;
         _baseUrl = (options.BaseUrl ?? GeminiProviderFactory.DefaultBaseUrl).TrimEnd('/');
@@ -86,7 +86,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
                 var uri = $"{_baseUrl}/models?pageSize=1000{(pageToken is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(pageToken))}";
                 using var message = new HttpRequestMessage(HttpMethod.Get, uri);
                 message.Headers.TryAddWithoutValidation("x-goog-api-key", _options.ApiKey);
-                using var response = await Client().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+                using var response = await _http.SendAsync(message, linked.Token);
                 if (!response.IsSuccessStatusCode)
                 {
                     _logger.ModelListFailed(Name, (int)response.StatusCode);
@@ -320,7 +320,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
     {
         using (message)
         {
-            return await Client().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await _http.SendAsync(message, cancellationToken);
         }
     }
 
@@ -351,5 +351,4 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         }
     }
 
-    private HttpClient Client() => _httpClientFactory.CreateClient(GeminiGatewayBuilderExtensions.HttpClientName);
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Gemini.Internal;
 
-internal sealed class GeminiProviderFactory(IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILoggerFactory loggerFactory) : ILlmProviderFactory
+internal sealed class GeminiProviderFactory(IHttpMessageHandlerFactory handlers, TimeProvider timeProvider, ILoggerFactory loggerFactory) : ILlmProviderFactory
 {
     internal const string DefaultBaseUrl = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -23,5 +23,5 @@ internal sealed class GeminiProviderFactory(IHttpClientFactory httpClientFactory
     }
 
     public ILlmProvider Create(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions) =>
-        new GeminiProvider(name, options, gatewayOptions, httpClientFactory, timeProvider, loggerFactory.CreateLogger<GeminiProvider>());
+        new GeminiProvider(name, options, gatewayOptions, handlers, timeProvider, loggerFactory.CreateLogger<GeminiProvider>());
 }

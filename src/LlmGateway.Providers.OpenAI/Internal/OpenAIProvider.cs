@@ -18,7 +18,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
     private static readonly ProductInfoHeaderValue s_userAgent = new("LlmGateway", typeof(OpenAIProvider).Assembly.GetName().Version?.ToString(3));
 
     private readonly ProviderOptions _options;
-    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly HttpMessageInvoker _http;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Uri _chatCompletions;
@@ -38,13 +38,13 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         string name,
         ProviderOptions options,
         LlmGatewayOptions gatewayOptions,
-        IHttpClientFactory httpClientFactory,
+        IHttpMessageHandlerFactory handlers,
         TimeProvider timeProvider,
         ILogger logger)
     {
         Name = name;
         _options = options;
-        _httpClientFactory = httpClientFactory;
+        _http = UpstreamHttpClient.CreateInvoker(handlers, OpenAIGatewayBuilderExtensions.HttpClientName);
         _timeProvider = timeProvider;
         _logger = logger;
         _requestTimeout = gatewayOptions.RequestTimeout;
@@ -147,8 +147,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             message.Headers.Accept.Add(s_eventStream);
         }
 
-        var response = await _httpClientFactory.CreateClient(OpenAIGatewayBuilderExtensions.HttpClientName)
-            .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var response = await _http.SendAsync(message, cancellationToken);
         try
         {
             var upstreamRequestId = UpstreamCall.RequestId(response);
@@ -202,7 +201,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                     .WithUpstreamRequestId(upstreamRequestId);
             }
 
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var body = await UpstreamCall.ReadBodyAsync(response.Content, cancellationToken);
             if (request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations)
             {
                 // Audio, or a transcript in the format asked (json, text, srt, vtt): the bytes and their media type
@@ -370,8 +369,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            using var response = await _httpClientFactory.CreateClient(OpenAIGatewayBuilderExtensions.HttpClientName)
-                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            using var response = await _http.SendAsync(message, linked.Token);
             if (!response.IsSuccessStatusCode)
             {
                 var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);

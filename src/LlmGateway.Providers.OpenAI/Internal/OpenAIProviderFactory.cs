@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.OpenAI.Internal;
 
-internal sealed class OpenAIProviderFactory(IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILoggerFactory loggerFactory) : ILlmProviderFactory
+internal sealed class OpenAIProviderFactory(IHttpMessageHandlerFactory handlers, TimeProvider timeProvider, ILoggerFactory loggerFactory) : ILlmProviderFactory
 {
     internal const string DefaultBaseUrl = "https://api.openai.com/v1";
 
@@ -18,5 +18,5 @@ internal sealed class OpenAIProviderFactory(IHttpClientFactory httpClientFactory
     }
 
     public ILlmProvider Create(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions) =>
-        new OpenAIProvider(name, options, gatewayOptions, httpClientFactory, timeProvider, loggerFactory.CreateLogger<OpenAIProvider>());
+        new OpenAIProvider(name, options, gatewayOptions, handlers, timeProvider, loggerFactory.CreateLogger<OpenAIProvider>());
 }

@@ -11,18 +11,19 @@ namespace LlmGateway.AspNetCore.Internal;
 /// a <c>RequestId</c> scope (nested inside ASP.NET Core's own request scope, which is left as it is), and the answer
 /// is counted by endpoint and status.
 /// </summary>
-internal static class RequestScope
+internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics)
 {
     public const string LoggerCategory = "LlmGateway.AspNetCore";
+
+    public static RequestScope Create(IServiceProvider services) =>
+        new(services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), services.GetRequiredService<GatewayMetrics>());
 
     /// <param name="context">The request.</param>
     /// <param name="next">The endpoint's own delegate.</param>
     /// <param name="endpoint">The endpoint's route pattern, the <c>llmgateway.endpoint</c> tag.</param>
-    public static async Task InvokeAsync(HttpContext context, RequestDelegate next, string endpoint)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next, string endpoint)
     {
         RequestIds.Apply(context);
-        var services = context.RequestServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
         var status = StatusCodes.Status500InternalServerError;
         try
         {
@@ -35,7 +36,7 @@ internal static class RequestScope
         }
         finally
         {
-            services.GetRequiredService<GatewayMetrics>().RecordRequest(endpoint, status);
+            metrics.RecordRequest(endpoint, status);
         }
     }
 

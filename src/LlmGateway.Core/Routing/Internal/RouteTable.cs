@@ -86,8 +86,29 @@ internal sealed class RouteTable
             return alias.Strategy.Order(model, alias.Targets);
         }
 
-        return Resolve(model) is { } route ? [WithFacts(new RouteTarget(route.Provider, route.UpstreamModel))] : null;
+        if (_resolved.TryGetValue(model, out var resolved))
+        {
+            return resolved;
+        }
+
+        if (Resolve(model) is not { } route)
+        {
+            return null;
+        }
+
+        RouteTarget[] targets = [WithFacts(new RouteTarget(route.Provider, route.UpstreamModel))];
+        if (_resolved.Count < MaxResolved)
+        {
+            _resolved.TryAdd(model, targets);
+        }
+
+        return targets;
     }
+
+    // A model name's one target, kept so a request does not build it anew; the table is replaced on every reload.
+    // Bounded, since model names come from callers.
+    private const int MaxResolved = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RouteTarget[]> _resolved = new(StringComparer.Ordinal);
 
     /// <summary>A target with the catalog's context window and price of its model.</summary>
     public RouteTarget WithFacts(RouteTarget target) => Facts.Get(target.Model) is { } facts
