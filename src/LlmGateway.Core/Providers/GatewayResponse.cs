@@ -51,7 +51,7 @@ public sealed class GatewayResponse : IAsyncDisposable
     public string? TargetModel { get; internal set; }
 
     /// <summary>Gets the upstream's own request id, when it sent one.</summary>
-    public string? UpstreamRequestId { get; init; }
+    public string? UpstreamRequestId { get; internal set; }
 
     /// <summary>Gets a value indicating whether the call succeeded.</summary>
     public bool IsSuccess => Error is null;
@@ -108,6 +108,13 @@ public sealed class GatewayResponse : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(error);
         return new(error.StatusCode) { Error = error };
+    }
+
+    /// <summary>Sets the upstream's request id on this response, which is still the provider's own (no copy).</summary>
+    internal GatewayResponse WithUpstreamRequestIdSet(string? upstreamRequestId)
+    {
+        UpstreamRequestId = upstreamRequestId;
+        return this;
     }
 
     /// <summary>Creates a copy of this response that carries the upstream's request id.</summary>

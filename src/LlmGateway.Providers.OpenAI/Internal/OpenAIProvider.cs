@@ -87,20 +87,26 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
     public ProviderCapabilities Capabilities { get; }
 
-    public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>Not itself async: the common path returns the upstream call's own task, one state machine fewer
+    /// per request.</remarks>
+    public ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_notConfigured is { } notConfigured && request.ApiKey is null)
         {
-            return GatewayResponse.FromError(notConfigured);
+            return ValueTask.FromResult(GatewayResponse.FromError(notConfigured));
         }
 
-        if (request.Operation == GatewayOperation.ChatCompletions && (Capabilities & ProviderCapabilities.Responses) != 0 && !_responsesUnavailable
-            && await ChatOverResponsesAsync(request, cancellationToken) is { } viaResponses)
-        {
-            return viaResponses;
-        }
+        return request.Operation == GatewayOperation.ChatCompletions && (Capabilities & ProviderCapabilities.Responses) != 0 && !_responsesUnavailable
+            ? SendTryingResponsesAsync(request, cancellationToken)
+            : SendDirectAsync(request, cancellationToken);
+    }
 
+    private async ValueTask<GatewayResponse> SendTryingResponsesAsync(ProviderRequest request, CancellationToken cancellationToken) =>
+        await ChatOverResponsesAsync(request, cancellationToken) ?? await SendDirectAsync(request, cancellationToken);
+
+    private ValueTask<GatewayResponse> SendDirectAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
         var uri = request.Operation switch
         {
             GatewayOperation.ChatCompletions => _chatCompletions,
@@ -113,7 +119,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
         };
 
-        return await UpstreamCall.RunAsync(
+        return UpstreamCall.RunAsync(
             Name,
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
@@ -156,7 +162,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                 _logger.UpstreamStatus(Name, (int)response.StatusCode);
                 var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
                 return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, UpstreamErrors.RetryAfter(response)))
-                    .WithUpstreamRequestId(upstreamRequestId);
+                    .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
             if (request.Stream && request.Operation == GatewayOperation.ChatCompletions)
@@ -168,7 +174,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
                 var events = ReadEventsAsync(response, openAIFraming: true, streamToken);
                 response = null; // the stream owns it now
-                return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
+                return GatewayResponse.FromEvents(events).WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
             if (request.Stream && request.Operation == GatewayOperation.Responses)
@@ -180,7 +186,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
                 var events = ReadResponseEventsAsync(response, streamToken);
                 response = null;
-                return GatewayResponse.FromEvents(events, endsWithDone: false).WithUpstreamRequestId(upstreamRequestId);
+                return GatewayResponse.FromEvents(events, endsWithDone: false).WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
             if (request.Stream && response.Content.Headers.ContentType?.MediaType is "text/event-stream")
@@ -188,7 +194,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                 // A streamed transcription: its events end with transcript.text.done, not [DONE].
                 var events = ReadEventsAsync(response, openAIFraming: false, streamToken);
                 response = null;
-                return GatewayResponse.FromEvents(events).WithUpstreamRequestId(upstreamRequestId);
+                return GatewayResponse.FromEvents(events).WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
             if (request.Operation == GatewayOperation.AudioSpeech)
@@ -198,7 +204,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                 var owner = response;
                 response = null;
                 return GatewayResponse.FromStream(audio, owner.Content.Headers.ContentType?.ToString() ?? "application/octet-stream", owner)
-                    .WithUpstreamRequestId(upstreamRequestId);
+                    .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
             var body = await UpstreamCall.ReadBodyAsync(response.Content, cancellationToken);
@@ -207,11 +213,11 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                 // Audio, or a transcript in the format asked (json, text, srt, vtt): the bytes and their media type
                 // as the upstream sent them.
                 return GatewayResponse.FromBody(body, (int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream")
-                    .WithUpstreamRequestId(upstreamRequestId);
+                    .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
             return JsonValidation.IsJsonObject(body)
-                ? GatewayResponse.FromBody(body, (int)response.StatusCode).WithUpstreamRequestId(upstreamRequestId)
+                ? GatewayResponse.FromBody(body, (int)response.StatusCode).WithUpstreamRequestIdSet(upstreamRequestId)
                 : UpstreamCall.Invalid(_logger, Name, "its body is not a JSON object.");
         }
         finally
@@ -259,7 +265,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         if (response.Events is { } events)
         {
             return GatewayResponse.FromEvents(ResponsesToChatCompletion.TranslateStreamAsync(events, includeUsage, cancellationToken))
-                .WithUpstreamRequestId(response.UpstreamRequestId);
+                .WithUpstreamRequestIdSet(response.UpstreamRequestId);
         }
 
         if (_options.UseBackgroundMode && !request.Stream)
@@ -272,7 +278,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         }
 
         using var document = JsonDocument.Parse(response.Body);
-        return ResponsesToChatCompletion.Translate(document.RootElement).WithUpstreamRequestId(response.UpstreamRequestId);
+        return ResponsesToChatCompletion.Translate(document.RootElement).WithUpstreamRequestIdSet(response.UpstreamRequestId);
     }
 
     /// <summary>

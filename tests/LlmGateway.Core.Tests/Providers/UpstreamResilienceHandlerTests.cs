@@ -6,7 +6,7 @@ namespace LlmGateway.Core.Tests.Providers;
 
 public sealed class UpstreamResilienceHandlerTests : IDisposable
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-11-27T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly RecordingClock _clock = new();
     private readonly ScriptedHandler _upstream;
 
     public UpstreamResilienceHandlerTests() => _upstream = new ScriptedHandler(_clock);
@@ -50,10 +50,9 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         _upstream.Attempts.Should().HaveCount(3);
-        var first = _upstream.Attempts[1] - _upstream.Attempts[0];
-        var second = _upstream.Attempts[2] - _upstream.Attempts[1];
-        first.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(375)).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(630));
-        second.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(750)).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(1255));
+        _clock.Waits.Should().HaveCount(2);
+        _clock.Waits[0].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(375)).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(625));
+        _clock.Waits[1].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(750)).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(1250));
     }
 
     [Fact]
@@ -100,7 +99,7 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
         using var response = await SendAsync(Client(), Request());
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        (_upstream.Attempts[1] - _upstream.Attempts[0]).Should().BeCloseTo(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(5));
+        _clock.Waits.Should().Equal(TimeSpan.FromSeconds(2));
     }
 
     [Fact]
@@ -283,6 +282,22 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
         }
 
         return response;
+    }
+
+    /// <summary>A fake clock that notes every wait asked of it (what <c>Task.Delay</c> with a time provider asks).</summary>
+    private sealed class RecordingClock() : FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T00:00:00Z", global::System.Globalization.CultureInfo.InvariantCulture))
+    {
+        public List<TimeSpan> Waits { get; } = [];
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan)
+            {
+                Waits.Add(dueTime);
+            }
+
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     /// <summary>An upstream that answers from a script and notes the (fake) time of each attempt.</summary>

@@ -221,7 +221,20 @@ internal sealed class GatewayPipeline(
         return response;
     }
 
-    private async ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
+    /// <summary>Resolves the targets and fails over among them. A model the table knows, with no fallbacks, pinned
+    /// provider or brought key, goes straight on without a state machine of its own.</summary>
+    private ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
+    {
+        if (peek.Fallbacks is null && request.Provider is null && request.ProviderApiKey is null && table.Targets(peek.Model) is { } known)
+        {
+            call.Resolve();
+            return FailOverAsync(table, request, peek, known, call, cancellationToken);
+        }
+
+        return RouteSlowAsync(table, request, peek, call, cancellationToken);
+    }
+
+    private async ValueTask<GatewayResponse> RouteSlowAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
     {
         var targets = await TargetsAsync(table, peek.Model, cancellationToken);
         if (targets is null)
