@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
@@ -149,13 +150,38 @@ public sealed class HostingTests : IDisposable
     [InlineData("ftp://app.example.com")]
     [InlineData("https://app.example.com/path")]
     [InlineData("https://app.example.com:443")]
-    public void Cors_AnOriginThatIsNotOne_StopsTheStartNamingItsKey(string origin)
+    public async Task Cors_AnOriginThatIsNotOne_StopsTheStartNamingItsKey(string origin)
     {
-        using var host = Host(new() { ["LlmGateway:Cors:Origins:0"] = AppOrigin, ["LlmGateway:Cors:Origins:1"] = origin });
+        // A plain WebApplication rather than the test factory: when an app fails to start, the factory can race the
+        // app's disposal and throw ObjectDisposedException instead of the start's own exception.
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LlmGateway:Cors:Origins:0"] = AppOrigin,
+            ["LlmGateway:Cors:Origins:1"] = origin,
+            ["Urls"] = "http://127.0.0.1:0",
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddCors();
+        builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName)).AddOpenAI();
+        WebApplication app;
+        lock (HostBuildGate.Gate)
+        {
+            app = builder.Build();
+        }
 
-        var start = () => host.CreateClient();
+        await using (app)
+        {
+            app.UseCors();
+            var start = async () =>
+            {
+                app.MapLlmGateway();
+                await app.StartAsync();
+            };
 
-        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("LlmGateway:Cors:Origins:1");
+            (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("LlmGateway:Cors:Origins:1");
+        }
     }
 
     [Fact]
