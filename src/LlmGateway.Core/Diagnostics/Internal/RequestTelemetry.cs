@@ -91,7 +91,7 @@ internal sealed class RequestTelemetry
         Attempts = number;
         Provider = target.Provider.Name;
         ProviderType = target.Provider.Type;
-        var activity = Source.StartActivity($"{Operation} {target.Model}", ActivityKind.Client);
+        var activity = Source.HasListeners() ? Source.StartActivity($"{Operation} {target.Model}", ActivityKind.Client) : null;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("gen_ai.operation.name", Operation);

@@ -465,7 +465,18 @@ internal sealed class GatewayPipeline(
             return await BridgeResponsesAsync(provider, providerRequest, peek.Stream, cancellationToken);
         }
 
-        var response = await CallAsync(provider, providerRequest, cancellationToken);
+        // CallAsync, inlined: one async layer fewer on every request.
+        GatewayResponse response;
+        try
+        {
+            response = await provider.SendAsync(providerRequest, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            response = CallFailed(provider, ex);
+        }
+
+        response.ProviderName = provider.Name;
         if (request.Operation == GatewayOperation.Responses && response.IsSuccess)
         {
             // Stored responses are later asked for by id alone: remember which instance made each.
@@ -563,12 +574,18 @@ internal sealed class GatewayPipeline(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.PipelineFailed(provider.Name, ex);
-            response = GatewayResponse.FromError(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to call the provider."));
+            response = CallFailed(provider, ex);
         }
 
         response.ProviderName = provider.Name;
         return response;
+    }
+
+    /// <summary>A provider that threw rather than answering: a bug, logged, and a 500 for the caller.</summary>
+    private GatewayResponse CallFailed(ILlmProvider provider, Exception exception)
+    {
+        logger.PipelineFailed(provider.Name, exception);
+        return GatewayResponse.FromError(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to call the provider."));
     }
 
     public ValueTask<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken = default) =>
