@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace LlmGateway.Internal;
 
 /// <summary>Key log messages (event ids 140–159). A key is named by its id, never by the key or its hash.</summary>
-internal static partial class Log
+// A class of its own per file, not one partial Log: the logging source generator emits a partial class's
+// methods in no fixed order, which made builds differ byte for byte.
+internal static partial class KeysLog
 {
     [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "Configured key {Id} is ignored: {Reason}")]
     public static partial void ConfiguredKeyIgnored(this ILogger logger, string id, string reason);

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace LlmGateway.Internal;
 
 /// <summary>Operations: graceful shutdown and readiness (event ids 240–259).</summary>
-internal static partial class Log
+// A class of its own per file, not one partial Log: the logging source generator emits a partial class's
+// methods in no fixed order, which made builds differ byte for byte.
+internal static partial class OperationsLog
 {
     [LoggerMessage(EventId = 240, Level = LogLevel.Information, Message = "The host is stopping: running streams may go on for {DrainTimeout} (LlmGateway:ShutdownDrainTimeout).")]
     public static partial void ShutdownDrainStarted(this ILogger logger, TimeSpan drainTimeout);

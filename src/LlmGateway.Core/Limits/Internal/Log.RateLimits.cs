@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace LlmGateway.Internal;
 
 /// <summary>Rate-limit log messages (event ids 120–139).</summary>
-internal static partial class Log
+// A class of its own per file, not one partial Log: the logging source generator emits a partial class's
+// methods in no fixed order, which made builds differ byte for byte.
+internal static partial class RateLimitsLog
 {
     [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Rate limits were counted in this instance's memory: Redis is unavailable.")]
     public static partial void RateLimitsCountedInMemory(this ILogger logger);
