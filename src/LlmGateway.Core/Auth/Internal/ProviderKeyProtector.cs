@@ -21,8 +21,8 @@ internal sealed class ProviderKeyProtector : IDisposable
     public const string ApplicationName = "LlmGateway";
     public const string Purpose = "LlmGateway.ProviderKeys.v1";
 
-    private readonly ServiceProvider? _services;
-    private readonly IDataProtector _protector;
+    private ServiceProvider? _services;
+    private readonly Lazy<IDataProtector> _protector;
     private readonly RedisConnection _redis;
     private readonly ILogger<ProviderKeyProtector> _logger;
 
@@ -32,19 +32,26 @@ internal sealed class ProviderKeyProtector : IDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _redis = redis;
         _logger = loggerFactory.CreateLogger<ProviderKeyProtector>();
+        // Made on first use: most gateways never store a provider key, and a key ring costs a generated key, Data
+        // Protection's services and the crypto code behind them in every process.
+        _protector = new Lazy<IDataProtector>(() => CreateProtector(redis, loggerFactory, out _services));
+    }
+
+    private static IDataProtector CreateProtector(RedisConnection redis, ILoggerFactory loggerFactory, out ServiceProvider? services)
+    {
         if (!redis.IsConfigured)
         {
-            _protector = new EphemeralDataProtectionProvider(loggerFactory).CreateProtector(Purpose);
-            return;
+            services = null;
+            return new EphemeralDataProtectionProvider(loggerFactory).CreateProtector(Purpose);
         }
 
-        var services = new ServiceCollection();
-        services.AddSingleton(loggerFactory);
-        services.AddDataProtection()
+        var collection = new ServiceCollection();
+        collection.AddSingleton(loggerFactory);
+        collection.AddDataProtection()
             .SetApplicationName(ApplicationName)
             .PersistKeysToStackExchangeRedis(redis.GetDatabase, redis.Prefix + "dataprotection-keys");
-        _services = services.BuildServiceProvider();
-        _protector = _services.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose);
+        services = collection.BuildServiceProvider();
+        return services.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose);
     }
 
     /// <exception cref="KeyStoreUnavailableException">The key ring (Redis) cannot be read or written.</exception>
@@ -53,7 +60,7 @@ internal sealed class ProviderKeyProtector : IDisposable
         ArgumentNullException.ThrowIfNull(providerKey);
         try
         {
-            return _protector.Protect(providerKey);
+            return _protector.Value.Protect(providerKey);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -70,7 +77,7 @@ internal sealed class ProviderKeyProtector : IDisposable
         ArgumentNullException.ThrowIfNull(protectedKey);
         try
         {
-            return _protector.Unprotect(protectedKey);
+            return _protector.Value.Unprotect(protectedKey);
         }
         catch (CryptographicException ex) when (!IsUnavailable(ex))
         {
