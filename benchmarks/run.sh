@@ -114,16 +114,6 @@ start() {
   say "$name is up (pid $STARTED_PID, port $port)"
 }
 
-stop() {
-  local pid kept=()
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  for pid in "${PIDS[@]}"; do
-    [ "$pid" = "$1" ] || kept+=("$pid")
-  done
-  PIDS=("${kept[@]}")
-}
-
 gateway() { # gateway <name> <extra environment...>
   local name=$1
   shift

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace LlmGateway;
 
@@ -45,19 +46,19 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
 
         // Names (OpenAI's operation ids), summaries and tags describe the endpoints in an OpenAPI document when the app
         // adds one (AddOpenApi/MapOpenApi); bodies go upstream as they are, so their schemas stay open.
-        group.MapPost("/v1/chat/completions", Forward(GatewayOperation.ChatCompletions))
+        group.MapPost("/v1/chat/completions", Forward(GatewayOperation.ChatCompletions, scope.Logger))
             .Describe("createChatCompletion", "Creates a chat completion, streamed as server-sent events when stream is true.", "Chat", Json, "text/event-stream");
-        group.MapPost("/v1/embeddings", Forward(GatewayOperation.Embeddings))
+        group.MapPost("/v1/embeddings", Forward(GatewayOperation.Embeddings, scope.Logger))
             .Describe("createEmbedding", "Creates embeddings of the input.", "Embeddings", Json);
-        group.MapPost("/v1/audio/speech", Forward(GatewayOperation.AudioSpeech))
+        group.MapPost("/v1/audio/speech", Forward(GatewayOperation.AudioSpeech, scope.Logger))
             .Describe("createSpeech", "Generates audio from text.", "Audio", "application/octet-stream", "audio/mpeg", "text/event-stream");
-        group.MapPost("/v1/audio/transcriptions", Forward(GatewayOperation.AudioTranscriptions))
+        group.MapPost("/v1/audio/transcriptions", Forward(GatewayOperation.AudioTranscriptions, scope.Logger))
             .Describe("createTranscription", "Transcribes an uploaded audio file.", "Audio", Json, "text/plain", "text/event-stream");
-        group.MapPost("/v1/audio/translations", Forward(GatewayOperation.AudioTranslations))
+        group.MapPost("/v1/audio/translations", Forward(GatewayOperation.AudioTranslations, scope.Logger))
             .Describe("createTranslation", "Translates an uploaded audio file into English.", "Audio", Json, "text/plain");
-        group.MapPost("/v1/responses", Forward(GatewayOperation.Responses))
+        group.MapPost("/v1/responses", Forward(GatewayOperation.Responses, scope.Logger))
             .Describe("createResponse", "Creates a model response (the Responses API), streamed when stream is true.", "Responses", Json, "text/event-stream");
-        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], Forward(GatewayOperation.ResponsesResource))
+        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], Forward(GatewayOperation.ResponsesResource, scope.Logger))
             .Describe("responseResource", "Retrieves, deletes or cancels a stored response ({id}, {id}/cancel, {id}/input_items).", "Responses", Json);
         group.MapGet("/v1/models", ModelsEndpoints.ListAsync).Describe("listModels", "Lists the models the gateway serves.", "Models", Json);
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync).Describe("retrieveModel", "Describes one model.", "Models", Json);
@@ -89,7 +90,7 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
 
     /// <summary>A <see cref="Delegate"/>, not a <see cref="RequestDelegate"/>, so the endpoint is a route handler that
     /// an OpenAPI document describes.</summary>
-    private static Delegate Forward(GatewayOperation operation) => (HttpContext context) => ForwardEndpoint.HandleAsync(context, operation);
+    private static Delegate Forward(GatewayOperation operation, ILogger logger) => (HttpContext context) => ForwardEndpoint.HandleAsync(context, operation, logger);
 
     /// <remarks>No <c>Accepts()</c>: its content-type metadata also takes part in routing, so a chat request that curl
     /// labels form-urlencoded, or a JSON body on an upload endpoint, would no longer reach the endpoint and its own error.</remarks>

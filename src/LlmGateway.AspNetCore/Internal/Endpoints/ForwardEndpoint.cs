@@ -20,10 +20,12 @@ internal static class ForwardEndpoint
     public const string CacheTtlHeader = "x-llmgateway-cache-ttl";
     public const string OverheadHeader = "x-llmgateway-overhead-ms";
 
-    public static async Task HandleAsync(HttpContext context, GatewayOperation operation)
+    /// <param name="context">The request.</param>
+    /// <param name="operation">The endpoint's operation.</param>
+    /// <param name="logger">The <c>LlmGateway.AspNetCore</c> logger, made once when the endpoints were mapped.</param>
+    public static async Task HandleAsync(HttpContext context, GatewayOperation operation, ILogger logger)
     {
         var services = context.RequestServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmGateway.AspNetCore");
         var record = new RequestRecord(context, operation);
 
         // The request ends when the client goes away, or when the host is stopping and the drain time is over.

@@ -15,6 +15,9 @@ internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics)
 {
     public const string LoggerCategory = "LlmGateway.AspNetCore";
 
+    /// <summary>Gets the <c>LlmGateway.AspNetCore</c> logger, made once per mapping for the endpoints to share.</summary>
+    public ILogger Logger => logger;
+
     public static RequestScope Create(IServiceProvider services) =>
         new(services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), services.GetRequiredService<GatewayMetrics>());
 

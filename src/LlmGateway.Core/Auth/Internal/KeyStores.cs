@@ -71,9 +71,8 @@ internal sealed class RedisKeyStore : IKeyStore, IDisposable
     private readonly string _hashPrefix;
     private readonly RedisKey _idsKey;
     private readonly RedisChannel _channel;
+    private readonly RedisSubscription _changes;
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
-    private readonly Lock _subscribeLock = new();
-    private Task<bool>? _subscription;
 
     /// <summary>Bumped by every change message (and by Redis coming back): a read that started before a bump does not
     /// cache what it read, which may predate the change.</summary>
@@ -88,6 +87,7 @@ internal sealed class RedisKeyStore : IKeyStore, IDisposable
         _hashPrefix = redis.Prefix + "keys:hash:";
         _idsKey = redis.Prefix + "keys:ids";
         _channel = RedisChannel.Literal(redis.Prefix + "keys:changed");
+        _changes = new RedisSubscription(redis, _channel, OnChangeMessage, logger.KeyChangeSubscriptionFailed);
         _redis.Restored += OnRestored;
     }
 
@@ -101,7 +101,7 @@ internal sealed class RedisKeyStore : IKeyStore, IDisposable
         var generation = Volatile.Read(ref _generation);
         try
         {
-            await EnsureSubscribedAsync();
+            await _changes.EnsureAsync();
             var database = await _redis.GetDatabaseAsync();
             var id = await database.StringGetAsync(_hashPrefix + hash);
             var key = id.IsNull ? null : await ReadAsync(database, id.ToString());
@@ -223,7 +223,11 @@ internal sealed class RedisKeyStore : IKeyStore, IDisposable
         Remember(key, Volatile.Read(ref _generation));
     }
 
-    public void Dispose() => _redis.Restored -= OnRestored;
+    public void Dispose()
+    {
+        _redis.Restored -= OnRestored;
+        _changes.Unsubscribe();
+    }
 
     private async Task<StoredKey?> ReadAsync(IDatabase database, string id) =>
         Deserialize(id, await database.StringGetAsync(_idPrefix + id));
@@ -275,45 +279,13 @@ internal sealed class RedisKeyStore : IKeyStore, IDisposable
 
     private void OnRestored() => Interlocked.Increment(ref _generation);
 
-    /// <summary>Subscribes to change messages once (the multiplexer re-subscribes by itself after a reconnection). A
-    /// failed attempt does not fail the lookup (records then live their 5 s) and is retried by the next one.</summary>
-    private Task EnsureSubscribedAsync()
+    /// <summary>Another instance changed a key: its cached record is dropped (a failed subscription instead leaves
+    /// records to live their 5 s).</summary>
+    private void OnChangeMessage(RedisChannel channel, RedisValue message)
     {
-        var subscription = Volatile.Read(ref _subscription);
-        if (subscription is { IsCompletedSuccessfully: true, Result: true })
+        if (!message.IsNullOrEmpty)
         {
-            return Task.CompletedTask;
-        }
-
-        lock (_subscribeLock)
-        {
-            if (_subscription is null or { IsFaulted: true } or { IsCanceled: true } or { IsCompletedSuccessfully: true, Result: false })
-            {
-                _subscription = SubscribeAsync();
-            }
-
-            return _subscription;
-        }
-    }
-
-    private async Task<bool> SubscribeAsync()
-    {
-        try
-        {
-            var subscriber = await _redis.GetSubscriberAsync();
-            await subscriber.SubscribeAsync(_channel, (_, message) =>
-            {
-                if (!message.IsNullOrEmpty)
-                {
-                    Forget(message.ToString());
-                }
-            });
-            return true;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or RedisUnavailableException)
-        {
-            _logger.KeyChangeSubscriptionFailed(ex);
-            return false;
+            Forget(message.ToString());
         }
     }
 

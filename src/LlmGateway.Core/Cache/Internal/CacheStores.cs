@@ -89,10 +89,7 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
     private readonly string _entryPrefix;
     private readonly string _scanPattern;
     private readonly RedisChannel _channel;
-    private readonly Action<RedisChannel, RedisValue> _onPurgeMessage;
-    private readonly Lock _subscribeLock = new();
-    private Task<bool>? _subscription;
-    private ISubscriber? _subscriber;
+    private readonly RedisSubscription _purges;
     private long _refusedLoggedAt;
 
     public TwoLevelCacheStore(RedisConnection redis, IOptionsMonitor<LlmGatewayOptions> options, TimeProvider timeProvider, ILogger<TwoLevelCacheStore> logger)
@@ -116,7 +113,7 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         _entryPrefix = redis.Prefix + "cache:";
         _scanPattern = EscapeGlob(_entryPrefix);
         _channel = RedisChannel.Literal(redis.Prefix + "cache:purge");
-        _onPurgeMessage = OnPurgeMessage;
+        _purges = new RedisSubscription(redis, _channel, OnPurgeMessage, _logger.CachePurgeSubscriptionFailed);
     }
 
     /// <summary>What an entry counts for against <see cref="CacheOptions.MemoryLimitBytes"/>.</summary>
@@ -216,18 +213,7 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
 
     public void Dispose()
     {
-        if (Volatile.Read(ref _subscriber) is { } subscriber)
-        {
-            try
-            {
-                subscriber.Unsubscribe(_channel, _onPurgeMessage, CommandFlags.FireAndForget);
-            }
-            catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
-            {
-                // the connection is going away as well
-            }
-        }
-
+        _purges.Unsubscribe();
         _memory.Dispose();
     }
 
@@ -237,7 +223,7 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         try
         {
             var database = await _redis.GetDatabaseAsync();
-            await EnsureSubscribedAsync();
+            await _purges.EnsureAsync();
             result = await database.ScriptEvaluateAsync(GetScript, [_entryPrefix + key]);
         }
         catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
@@ -268,7 +254,7 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         try
         {
             var database = await _redis.GetDatabaseAsync();
-            await EnsureSubscribedAsync();
+            await _purges.EnsureAsync();
             await database.ScriptEvaluateAsync(
                 SetScript,
                 [_entryPrefix + info.Key],
@@ -381,43 +367,6 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         catch (JsonException ex)
         {
             _logger.CachePurgeMessageUnreadable(ex);
-        }
-    }
-
-    /// <summary>Subscribes to purge messages once (the multiplexer re-subscribes by itself after a reconnection). A
-    /// failed attempt does not fail the command that asked for it and is retried by the next one.</summary>
-    private Task EnsureSubscribedAsync()
-    {
-        var subscription = Volatile.Read(ref _subscription);
-        if (subscription is { IsCompletedSuccessfully: true, Result: true })
-        {
-            return Task.CompletedTask;
-        }
-
-        lock (_subscribeLock)
-        {
-            if (_subscription is null or { IsFaulted: true } or { IsCanceled: true } or { IsCompletedSuccessfully: true, Result: false })
-            {
-                _subscription = SubscribeAsync();
-            }
-
-            return _subscription;
-        }
-    }
-
-    private async Task<bool> SubscribeAsync()
-    {
-        try
-        {
-            var subscriber = await _redis.GetSubscriberAsync();
-            await subscriber.SubscribeAsync(_channel, _onPurgeMessage);
-            Volatile.Write(ref _subscriber, subscriber);
-            return true;
-        }
-        catch (Exception ex) when (RedisConnection.IsUnavailable(ex) || ex is RedisException)
-        {
-            _logger.CachePurgeSubscriptionFailed(ex);
-            return false;
         }
     }
 

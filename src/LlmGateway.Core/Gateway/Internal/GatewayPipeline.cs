@@ -402,7 +402,7 @@ internal sealed class GatewayPipeline(
     }
 
     private static bool IsRetryable(GatewayError error) =>
-        error.StatusCode is 408 or 429 or >= 500 || error.Kind == GatewayErrorKind.UnsupportedOperation;
+        UpstreamResilienceHandler.IsRetryable((System.Net.HttpStatusCode)error.StatusCode) || error.Kind == GatewayErrorKind.UnsupportedOperation;
 
     private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, CancellationToken cancellationToken) =>
         table.Targets(model)

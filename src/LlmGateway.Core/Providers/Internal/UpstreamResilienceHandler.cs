@@ -106,9 +106,7 @@ internal sealed class UpstreamCircuits(TimeProvider timeProvider)
     private readonly ConcurrentDictionary<(string Scheme, string Host, int Port), UpstreamCircuit> _circuits = new();
 
     public UpstreamCircuit For(Uri uri) =>
-        _circuits.TryGetValue((uri.Scheme, uri.IdnHost, uri.Port), out var circuit)
-            ? circuit
-            : _circuits.GetOrAdd((uri.Scheme, uri.IdnHost, uri.Port), static (_, clock) => new UpstreamCircuit(clock), timeProvider);
+        _circuits.GetOrAdd((uri.Scheme, uri.IdnHost, uri.Port), static (_, clock) => new UpstreamCircuit(clock), timeProvider);
 }
 
 /// <summary>
