@@ -25,6 +25,10 @@ public static class LlmGatewayServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+
+        // Values that cannot be bound are refused, each named by its path, before the binder runs: the binder would
+        // drop a list entry (a configured key) whose value fails to convert, and stop at the first bad value elsewhere.
+        services.AddSingleton<IConfigureOptions<LlmGatewayOptions>>(new ConfigurationValueCheck(configuration));
         services.AddOptions<LlmGatewayOptions>().Bind(configuration);
 
         // Unknown keys are reported by a validator, with the other errors and each with its path, rather than by the

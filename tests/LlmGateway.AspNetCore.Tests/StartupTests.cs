@@ -75,6 +75,24 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task ValueThatCannotBeBoundStopsTheStartNamingItsKey()
+    {
+        // Without the check the binder drops the key: the host starts and the key's owner gets 401.
+        await using var app = Build(new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:ApiKey"] = "k",
+            ["LlmGateway:Auth:Keys:0:Key"] = "lgw-0123456789abcdef",
+            ["LlmGateway:Auth:Keys:0:Name"] = "team-a",
+            ["LlmGateway:Auth:Keys:0:TokensPerMinute"] = "abc",
+        });
+
+        var start = () => app.StartAsync();
+
+        var failure = (await start.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Failures.Should().ContainSingle().Which.Should().StartWith("LlmGateway:Auth:Keys:0:TokensPerMinute: 'abc' is not a whole number");
+    }
+
+    [Fact]
     public async Task GoodConfigurationStarts()
     {
         await using var app = Build(new Dictionary<string, string?> { ["LlmGateway:Providers:openai:ApiKey"] = "k" });

@@ -138,6 +138,92 @@ public class LlmGatewayServiceCollectionExtensionsTests
         }
     }
 
+    [Theory]
+    [InlineData("LlmGateway:Auth:Keys:0:TokensPerMinute", "abc", "whole number")]
+    [InlineData("LlmGateway:Auth:Keys:0:TokensPerMinute", "10000000000", "2147483647")]
+    [InlineData("LlmGateway:Auth:Keys:0:RequestsPerMinute", "1.5", "whole number")]
+    [InlineData("LlmGateway:Auth:Keys:0:Budget:MonthlyCost", "ten", "decimal")]
+    [InlineData("LlmGateway:Auth:Keys:0:ExpiresAt", "tomorrow", "date")]
+    [InlineData("LlmGateway:Auth:Keys:0:Strategy", "Fastest", "SlidingWindow")]
+    [InlineData("LlmGateway:Auth:Keys:0:ModelLimits:gpt-4o:TokensPerMinute", "-", "whole number")]
+    [InlineData("LlmGateway:MaxAttempts", "three", "whole number")]
+    [InlineData("LlmGateway:RequestTimeout", "soon", "duration")]
+    [InlineData("LlmGateway:Cache:Enabled", "yes", "true or false")]
+    public void CurrentValue_ValueThatCannotBeBound_ThrowsNamingItsPath(string key, string value, string hint)
+    {
+        // The binder drops a list entry whose value fails to convert: the key would vanish and its owner get 401.
+        using var services = CreateServices(new()
+        {
+            ["LlmGateway:Providers:openai:ApiKey"] = "sk",
+            ["LlmGateway:Auth:Keys:0:Key"] = "lgw-0123456789abcdef",
+            ["LlmGateway:Auth:Keys:0:Name"] = "team-a",
+            [key] = value,
+        });
+
+        var act = () => CurrentOptions(services);
+
+        var failure = act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which;
+        failure.Should().StartWith(key + ": '" + value + "' is not ").And.Contain(hint);
+    }
+
+    [Fact]
+    public void CurrentValue_SeveralBadValuesAndAnUnknownKey_NamesEachOne()
+    {
+        using var services = CreateServices(new()
+        {
+            ["LlmGateway:Providers:openai:ApiKey"] = "sk",
+            ["LlmGateway:Auth:Keys:0:Key"] = "lgw-0123456789abcdef",
+            ["LlmGateway:Auth:Keys:0:TokensPerMinute"] = "abc",
+            ["LlmGateway:Auth:Keys:1:Key"] = "lgw-0123456789abcdeg",
+            ["LlmGateway:Auth:Keys:1:RequestsPerMinute"] = "99999999999",
+            ["LlmGateway:Auth:Keys:1:AllowedModel"] = "gpt-4o",
+        });
+
+        var act = () => CurrentOptions(services);
+
+        var failures = act.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
+        failures.Should().HaveCount(3);
+        failures.Should().ContainSingle(f => f.StartsWith("LlmGateway:Auth:Keys:0:TokensPerMinute", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("LlmGateway:Auth:Keys:1:RequestsPerMinute", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("LlmGateway:Auth:Keys:1:AllowedModel", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("LlmGateway:Auth:Keys:0:AllowedModels", "gpt-4o", "a list")]
+    [InlineData("LlmGateway:Auth:Keys", "lgw-0123456789abcdef", "a list")]
+    [InlineData("LlmGateway:Auth:Keys:0:Budget", "10", "a section")]
+    [InlineData("LlmGateway:Models", "smart", "named entries")]
+    public void CurrentValue_SingleValueWhereAListOrSectionIsExpected_Throws(string key, string value, string hint)
+    {
+        using var services = CreateServices(new()
+        {
+            ["LlmGateway:Providers:openai:ApiKey"] = "sk",
+            ["LlmGateway:Auth:Keys:0:Key"] = "lgw-0123456789abcdef",
+            [key] = value,
+        });
+
+        var act = () => CurrentOptions(services);
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.StartsWith(key + " is ", StringComparison.Ordinal) && f.Contains(hint, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CurrentValue_EmptyValues_MeanNotSet()
+    {
+        using var services = CreateServices(new()
+        {
+            ["LlmGateway:Providers:openai:ApiKey"] = "sk",
+            ["LlmGateway:Auth:Keys:0:Key"] = "lgw-0123456789abcdef",
+            ["LlmGateway:Auth:Keys:0:TokensPerMinute"] = "",
+            ["LlmGateway:RequestBudget"] = "",
+        });
+
+        var options = CurrentOptions(services);
+
+        options.Auth.Keys.Should().ContainSingle().Which.TokensPerMinute.Should().BeNull();
+        options.RequestBudget.Should().BeNull();
+    }
+
     [Fact]
     public void StartupValidation_InvalidConfiguration_Throws()
     {

@@ -155,6 +155,31 @@ public sealed class RouteTableProviderTests : IDisposable
     }
 
     [Fact]
+    public void Reload_ValueThatCannotBeBound_KeepsTheLastGoodTableAndKeys()
+    {
+        Change("LlmGateway:Auth:Keys:0:Key", "lgw-0123456789abcdef");
+        Change("LlmGateway:Auth:Keys:0:Name", "team-a");
+        var sut = CreateSut();
+        var keys = _services.GetRequiredService<KeyRegistry>();
+        var before = sut.Current;
+        keys.ConfiguredKeys().Select(k => k.Id).Should().Equal("team-a");
+        _ = _services.GetRequiredService<IOptionsMonitor<LlmGatewayOptions>>().CurrentValue;
+
+        try
+        {
+            Change("LlmGateway:Auth:Keys:0:TokensPerMinute", "10000000000");
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // The options monitor's callback, not the table's.
+        }
+
+        sut.Current.Should().BeSameAs(before);
+        keys.ConfiguredKeys().Select(k => k.Id).Should().Equal(["team-a"], "the key is kept, not dropped by the binder");
+        keys.ConfiguredKeys()[0].TokensPerMinute.Should().BeNull();
+    }
+
+    [Fact]
     public void Reload_ValidChangeAfterAnInvalidOne_SwapsInTheNewTable()
     {
         var sut = CreateSut();
