@@ -219,6 +219,17 @@ public sealed class InputValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task ControlCharacterInTheProviderHeader_IsRefusedNamingTheHeader()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Chat(string.Empty), Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("x-llmgateway-provider", "openai\u001b[2J");
+
+        using var response = await _client.SendAsync(request);
+
+        await ShouldBeRefusedAsync(response, "invalid_value", "x-llmgateway-provider");
+    }
+
+    [Fact]
     public async Task ModelWithLineBreaks_NeverReachesALogLineRaw()
     {
         using var response = await PostAsync("/v1/chat/completions", "{\"model\":\"openai/gpt-4o\\r\\nINFO forged line\"," + Messages + "}");

@@ -180,6 +180,26 @@ public sealed class LimitsAndUsageTests : IDisposable
     }
 
     [Fact]
+    public async Task RequestLimit_AnUnknownPinnedProviderIsRefusedWithoutBeingCounted()
+    {
+        using var host = Host(("RequestsPerMinute", "1"), ("Strategy", "FixedWindow"));
+        using var client = host.CreateClient();
+        using var pinned = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi there"}]}""", Encoding.UTF8, "application/json"),
+        };
+        pinned.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        pinned.Headers.Add("x-llmgateway-provider", "nowhere");
+
+        using var refused = await client.SendAsync(pinned);
+        using var next = await ChatAsync(client);
+
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await ErrorOf(refused)).GetProperty("param").GetString().Should().Be("x-llmgateway-provider");
+        next.StatusCode.Should().Be(HttpStatusCode.OK, "the refused request took nothing from the limit");
+    }
+
+    [Fact]
     public async Task ModelLimit_AppliesToTheModelsItNamesOnly()
     {
         using var host = Host(("ModelLimits:gpt-4o*:RequestsPerMinute", "1"));
