@@ -6,9 +6,14 @@ namespace LlmGateway.Internal;
 
 /// <summary>
 /// What the gateway needs from a request body, read in one forward pass with <see cref="Utf8JsonReader"/> and no
-/// DOM: the model (and where its value sits, for a rewrite), the stream flags, and a check of the types of the
-/// parameters it knows, so a client's mistake is a 400 that names the field.
+/// DOM: the model (and where its value sits, for a rewrite), the stream flags, the output budget, and a check of the
+/// parameters it knows, so a client's mistake is a 400 that names the field before anything is forwarded or counted.
 /// </summary>
+/// <remarks>
+/// The body must be UTF-8 with no escaped lone surrogate and nest at most <see cref="RequestJson.MaxDepth"/> deep
+/// (<see cref="RequestJson"/>); a member the gateway reads may appear once (one bit each, no set); a model name (and
+/// each <c>fallbacks</c> entry) may hold no control character; numbers must be in OpenAI's own ranges.
+/// </remarks>
 internal readonly struct RequestPeek
 {
     // The longest known name (max_completion_tokens, 21 characters) written entirely in \u escapes.
