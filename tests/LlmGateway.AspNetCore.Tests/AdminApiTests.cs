@@ -353,6 +353,9 @@ public sealed class AdminApiTests : IDisposable
     [InlineData("""{"provider_keys":{"nowhere":"sk-x"}}""", "invalid_value", "provider_keys.nowhere")]
     [InlineData("""{"provider_keys":{"openai":""}}""", "invalid_type", "provider_keys.openai")]
     [InlineData("""{"provider_keys":["sk-x"]}""", "invalid_type", "provider_keys")]
+    [InlineData("""{"name":"a","name":"b"}""", "invalid_json", null)]
+    [InlineData("""{"allowed_models":["gpt-4o-mini"],"allowed_models":["*"]}""", "invalid_json", null)]
+    [InlineData("""{"name":"\ud800"}""", "invalid_json", null)]
     public async Task BadBodyIs400NamingTheField(string body, string code, string? param)
     {
         var (createStatus, createError, createRaw) = await SendAsync(HttpMethod.Post, "/admin/keys", body);

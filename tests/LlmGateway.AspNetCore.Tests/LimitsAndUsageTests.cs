@@ -147,6 +147,59 @@ public sealed class LimitsAndUsageTests : IDisposable
     }
 
     [Fact]
+    public async Task TokenLimit_ARequestAskingForInt32MaxOutputTokensIsRefusedAsTooLarge()
+    {
+        using var host = Host(("TokensPerMinute", "100000"));
+        using var client = host.CreateClient();
+
+        using var response = await ChatAsync(client, maxTokens: int.MaxValue);
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        var error = await ErrorOf(response);
+        error.GetProperty("type").GetString().Should().Be("tokens");
+        error.GetProperty("message").GetString().Should().Contain("Request too large");
+        _upstream.LogEntries.Should().NotContain(e => e.RequestMessage.Path == "/v1/chat/completions");
+    }
+
+    [Theory]
+    [InlineData("2147483648")]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public async Task TokenLimit_AnOutputBudgetOutOfRangeIsRefusedNotReservedAsTheDefault(string maxTokens)
+    {
+        using var host = Host(("TokensPerMinute", "100000"));
+        using var client = host.CreateClient();
+
+        using var response = await PostAsync(client, $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi there"}],"max_tokens":{{maxTokens}}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var error = await ErrorOf(response);
+        error.GetProperty("code").GetString().Should().Be("invalid_value");
+        error.GetProperty("param").GetString().Should().Be("max_tokens");
+        _upstream.LogEntries.Should().NotContain(e => e.RequestMessage.Path == "/v1/chat/completions");
+    }
+
+    [Fact]
+    public async Task RequestLimit_AnUnknownPinnedProviderIsRefusedWithoutBeingCounted()
+    {
+        using var host = Host(("RequestsPerMinute", "1"), ("Strategy", "FixedWindow"));
+        using var client = host.CreateClient();
+        using var pinned = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi there"}]}""", Encoding.UTF8, "application/json"),
+        };
+        pinned.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        pinned.Headers.Add("x-llmgateway-provider", "nowhere");
+
+        using var refused = await client.SendAsync(pinned);
+        using var next = await ChatAsync(client);
+
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await ErrorOf(refused)).GetProperty("param").GetString().Should().Be("x-llmgateway-provider");
+        next.StatusCode.Should().Be(HttpStatusCode.OK, "the refused request took nothing from the limit");
+    }
+
+    [Fact]
     public async Task ModelLimit_AppliesToTheModelsItNamesOnly()
     {
         using var host = Host(("ModelLimits:gpt-4o*:RequestsPerMinute", "1"));

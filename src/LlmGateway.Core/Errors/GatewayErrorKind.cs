@@ -76,4 +76,8 @@ public enum GatewayErrorKind
     /// (<see cref="LlmGatewayOptions.ShutdownDrainTimeout"/>) ran out was ended with this as its last event. 503,
     /// <c>server_error</c>, <c>server_shutting_down</c>.</summary>
     ServerShuttingDown,
+
+    /// <summary>A parameter has the right JSON type but a value outside what is allowed (a range, a control character
+    /// in a model name). 400, <c>invalid_request_error</c>, <c>invalid_value</c>.</summary>
+    InvalidValue,
 }

@@ -11,6 +11,9 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExterna
 
     public ConcurrentQueue<string> Lines { get; } = new();
 
+    /// <summary>Gets each line's formatted message alone, as a console or file logger writes it.</summary>
+    public ConcurrentQueue<string> Messages { get; } = new();
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
@@ -28,7 +31,9 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExterna
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var line = new System.Text.StringBuilder($"{logLevel} {category}: {formatter(state, exception)}");
+            var message = formatter(state, exception);
+            owner.Messages.Enqueue(message);
+            var line = new System.Text.StringBuilder($"{logLevel} {category}: {message}");
             if (state is IEnumerable<KeyValuePair<string, object?>> values)
             {
                 foreach (var (key, value) in values)

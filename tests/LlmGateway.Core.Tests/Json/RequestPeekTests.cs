@@ -465,4 +465,288 @@ public class RequestPeekTests
         peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
         peek.Error.Param.Should().Be("temperature");
     }
+
+    private static void ShouldFail(RequestPeek peek, GatewayErrorKind kind, string? param, string code)
+    {
+        peek.Error.Should().NotBeNull();
+        peek.Error!.Kind.Should().Be(kind);
+        peek.Error.StatusCode.Should().Be(400);
+        peek.Error.Code.Should().Be(code);
+        peek.Error.Param.Should().Be(param);
+    }
+
+    private static byte[] WithBytes(string json, params byte[] bytes)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        var at = Array.IndexOf(body, (byte)'X');
+        return [.. body[..at], .. bytes, .. body[(at + 1)..]];
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8InAString_ReturnsInvalidJson()
+    {
+        // 0xC3 0x28: a two-byte sequence whose second byte is not a continuation byte.
+        var peek = RequestPeek.Read(WithBytes("""{"model":"gpt-4o","messages":[{"role":"user","content":"aXb"}]}""", 0xC3, 0x28), GatewayOperation.ChatCompletions);
+
+        ShouldFail(peek, GatewayErrorKind.InvalidJson, null, "invalid_json");
+        peek.Error!.Message.Should().Contain("UTF-8");
+    }
+
+    [Fact]
+    public void Read_Utf8EncodedSurrogate_ReturnsInvalidJson()
+    {
+        // ED A0 80 is U+D800 encoded as if it were a character: not UTF-8.
+        var peek = RequestPeek.Read(WithBytes("""{"model":"gpt-4o","messages":[{"role":"user","content":"X"}]}""", 0xED, 0xA0, 0x80), GatewayOperation.ChatCompletions);
+
+        ShouldFail(peek, GatewayErrorKind.InvalidJson, null, "invalid_json");
+    }
+
+    [Theory]
+    [InlineData(@"\ud800")]
+    [InlineData(@"\udc00")]
+    [InlineData(@"a\uD83Dz")]
+    [InlineData(@"\ud800\ud800\udc00")]
+    [InlineData(@"\udc00\ud800")]
+    [InlineData(@"\\\ud800")]
+    public void Read_LoneSurrogateEscape_ReturnsInvalidJson(string content)
+    {
+        var peek = Peek(Chat($"\"user\":\"{content}\""));
+
+        ShouldFail(peek, GatewayErrorKind.InvalidJson, null, "invalid_json");
+        peek.Error!.Message.Should().Contain("surrogate");
+    }
+
+    [Theory]
+    [InlineData(@"\ud83d\ude00")]
+    [InlineData(@"\uD83D\uDE00 and \u00e9")]
+    [InlineData(@"\\ud800")]
+    [InlineData(@"\\\\ud800")]
+    public void Read_PairedSurrogatesAndEscapedBackslashes_AreAccepted(string content)
+    {
+        Peek(Chat($"\"user\":\"{content}\"")).Error.Should().BeNull();
+    }
+
+    /// <summary>A valid chat request whose deepest value is <paramref name="depth"/> objects deep, the body counting as one.</summary>
+    private static string Nested(int depth) =>
+        Chat("\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "1" + new string('}', depth - 1));
+
+    [Fact]
+    public void Read_Nesting64Deep_IsAccepted()
+    {
+        Peek(Nested(64)).Error.Should().BeNull();
+    }
+
+    [Fact]
+    public void Read_Nesting65Deep_ReturnsInvalidJsonNamingTheLimit()
+    {
+        var peek = Peek(Nested(65));
+
+        ShouldFail(peek, GatewayErrorKind.InvalidJson, null, "invalid_json");
+        peek.Error!.Message.Should().Contain("deeper than 64");
+    }
+
+    [Fact]
+    public void Read_BrokenJsonNearTheDepthLimit_IsNotCalledTooDeep()
+    {
+        var peek = Peek("{\"model\":\"gpt-4o\",\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", 62)) + "1,]");
+
+        ShouldFail(peek, GatewayErrorKind.InvalidJson, null, "invalid_json");
+        peek.Error!.Message.Should().NotContain("deeper");
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o-mini"}""", "model")]
+    [InlineData("""{"model":"gpt-4o","mod\u0065l":"other","messages":[{"role":"user","content":"hi"}]}""", "model")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":false,"stream":true}""", "stream")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream_options":null,"stream_options":{}}""", "stream_options")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":false,"include_usage":true}}""", "stream_options.include_usage")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"fallbacks":["a"],"fallbacks":["b"]}""", "fallbacks")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"messages":[{"role":"user","content":"x"}]}""", "messages")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_tokens":1,"max_tokens":100000}""", "max_tokens")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":1,"max_completion_tokens":2}""", "max_completion_tokens")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"n":1,"n":2}""", "n")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temperature":1,"temperature":3}""", "temperature")]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tools":[],"tools":[]}""", "tools")]
+    public void Read_MemberNamedTwice_ReturnsDuplicateParameterNamingIt(string body, string param)
+    {
+        var peek = Peek(body);
+
+        ShouldFail(peek, GatewayErrorKind.InvalidRequest, param, "duplicate_parameter");
+        peek.Error!.Message.Should().Contain($"'{param}'");
+    }
+
+    [Theory]
+    [InlineData(GatewayOperation.Embeddings, """{"model":"m","input":"a","input":"b"}""", "input")]
+    [InlineData(GatewayOperation.Responses, """{"model":"m","input":"a","input":[]}""", "input")]
+    [InlineData(GatewayOperation.Responses, """{"model":"m","input":"a","max_output_tokens":5,"max_output_tokens":6}""", "max_output_tokens")]
+    [InlineData(GatewayOperation.AudioSpeech, """{"model":"m","input":"a","voice":"alloy","voice":"echo"}""", "voice")]
+    public void Read_MemberNamedTwiceInOtherOperations_ReturnsDuplicateParameter(GatewayOperation operation, string body, string param)
+    {
+        ShouldFail(Peek(body, operation), GatewayErrorKind.InvalidRequest, param, "duplicate_parameter");
+    }
+
+    [Fact]
+    public void Read_UnknownOrNestedMembersNamedTwice_AreLeftToTheUpstream()
+    {
+        Peek(Chat("\"x_custom\":1,\"x_custom\":2,\"metadata\":{\"k\":\"a\",\"k\":\"b\"}")).Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(@"gpt-4o\r\nINFO forged", "U+000D")]
+    [InlineData(@"gpt-4o\n", "U+000A")]
+    [InlineData(@"gpt\u0000-4o", "U+0000")]
+    [InlineData(@"gpt\t4o", "U+0009")]
+    [InlineData(@"\u001b[31mgpt-4o", "U+001B")]
+    [InlineData(@"gpt-4o\u007f", "U+007F")]
+    [InlineData(@"gpt-4o\u0085", "U+0085")]
+    [InlineData(@"gpt-4o\u2028x", "U+2028")]
+    [InlineData(@"gpt-4o\u2029x", "U+2029")]
+    public void Read_ControlCharacterInModel_ReturnsInvalidValueForModel(string model, string described)
+    {
+        var peek = Peek($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""");
+
+        ShouldFail(peek, GatewayErrorKind.InvalidValue, "model", "invalid_value");
+        peek.Error!.Message.Should().Contain(described);
+    }
+
+    [Fact]
+    public void Read_ControlCharacterInAFallback_ReturnsInvalidValueNamingTheEntry()
+    {
+        var peek = Peek(Chat(@"""fallbacks"":[""gpt-4o-mini"",""x\r\ny""]"));
+
+        ShouldFail(peek, GatewayErrorKind.InvalidValue, "fallbacks[1]", "invalid_value");
+    }
+
+    [Fact]
+    public void Read_NonAsciiModelName_IsAccepted()
+    {
+        Peek("""{"model":"modèle-ü/日本","messages":[{"role":"user","content":"hi"}]}""").Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("n", "0", "1 to 128")]
+    [InlineData("n", "129", "1 to 128")]
+    [InlineData("n", "10000", "1 to 128")]
+    [InlineData("max_tokens", "0", "1 to 2147483647")]
+    [InlineData("max_tokens", "-1", "1 to 2147483647")]
+    [InlineData("max_tokens", "2147483648", "1 to 2147483647")]
+    [InlineData("max_tokens", "99999999999999999999999", "1 to 2147483647")]
+    [InlineData("max_completion_tokens", "0", "1 to 2147483647")]
+    [InlineData("max_completion_tokens", "2147483648", "1 to 2147483647")]
+    [InlineData("temperature", "-0.01", "0 to 2")]
+    [InlineData("temperature", "2.01", "0 to 2")]
+    [InlineData("temperature", "1e400", "0 to 2")]
+    [InlineData("top_p", "-1", "0 to 1")]
+    [InlineData("top_p", "1.5", "0 to 1")]
+    [InlineData("presence_penalty", "-2.5", "-2 to 2")]
+    [InlineData("presence_penalty", "2.1", "-2 to 2")]
+    [InlineData("frequency_penalty", "-3", "-2 to 2")]
+    [InlineData("frequency_penalty", "2.5", "-2 to 2")]
+    [InlineData("top_logprobs", "-1", "0 to 20")]
+    [InlineData("top_logprobs", "21", "0 to 20")]
+    [InlineData("seed", "9223372036854775808", "64-bit integer")]
+    public void Read_NumberOutOfRange_ReturnsInvalidValueWithTheRange(string name, string value, string range)
+    {
+        var peek = Peek(Chat($"\"{name}\":{value}"));
+
+        ShouldFail(peek, GatewayErrorKind.InvalidValue, name, "invalid_value");
+        peek.Error!.Message.Should().Contain($"'{name}'").And.Contain(range);
+    }
+
+    [Theory]
+    [InlineData("n", "1")]
+    [InlineData("n", "128")]
+    [InlineData("max_tokens", "1")]
+    [InlineData("max_tokens", "2147483647")]
+    [InlineData("max_completion_tokens", "2147483647")]
+    [InlineData("temperature", "0")]
+    [InlineData("temperature", "2")]
+    [InlineData("temperature", "2.0")]
+    [InlineData("top_p", "0")]
+    [InlineData("top_p", "1")]
+    [InlineData("presence_penalty", "-2")]
+    [InlineData("presence_penalty", "2")]
+    [InlineData("frequency_penalty", "-2.0")]
+    [InlineData("frequency_penalty", "2")]
+    [InlineData("top_logprobs", "0")]
+    [InlineData("top_logprobs", "20")]
+    [InlineData("seed", "-9223372036854775808")]
+    [InlineData("seed", "9223372036854775807")]
+    public void Read_NumberAtTheEdgeOfItsRange_IsAccepted(string name, string value)
+    {
+        Peek(Chat($"\"{name}\":{value}")).Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(GatewayOperation.Embeddings, """{"model":"m","input":"a","dimensions":0}""", "dimensions")]
+    [InlineData(GatewayOperation.Embeddings, """{"model":"m","input":"a","dimensions":2147483648}""", "dimensions")]
+    [InlineData(GatewayOperation.AudioSpeech, """{"model":"m","input":"a","voice":"alloy","speed":0.24}""", "speed")]
+    [InlineData(GatewayOperation.AudioSpeech, """{"model":"m","input":"a","voice":"alloy","speed":4.01}""", "speed")]
+    [InlineData(GatewayOperation.Responses, """{"model":"m","input":"a","max_output_tokens":0}""", "max_output_tokens")]
+    [InlineData(GatewayOperation.Responses, """{"model":"m","input":"a","max_output_tokens":2147483648}""", "max_output_tokens")]
+    [InlineData(GatewayOperation.Responses, """{"model":"m","input":"a","temperature":3}""", "temperature")]
+    public void Read_NumberOutOfRangeInOtherOperations_ReturnsInvalidValue(GatewayOperation operation, string body, string param)
+    {
+        ShouldFail(Peek(body, operation), GatewayErrorKind.InvalidValue, param, "invalid_value");
+    }
+
+    [Theory]
+    [InlineData(GatewayOperation.Embeddings, """{"model":"m","input":"a","dimensions":1}""")]
+    [InlineData(GatewayOperation.AudioSpeech, """{"model":"m","input":"a","voice":"alloy","speed":0.25}""")]
+    [InlineData(GatewayOperation.AudioSpeech, """{"model":"m","input":"a","voice":"alloy","speed":4.0}""")]
+    [InlineData(GatewayOperation.Responses, """{"model":"m","input":"a","max_output_tokens":1}""")]
+    public void Read_NumberAtTheEdgeInOtherOperations_IsAccepted(GatewayOperation operation, string body)
+    {
+        Peek(body, operation).Error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o"}""")]
+    [InlineData("""{"model":"gpt-4o","input":null}""")]
+    [InlineData("""{"model":"gpt-4o","instructions":"be brief","previous_response_id":null}""")]
+    public void Read_ResponsesWithoutInput_ReturnsMissingParameter(string body)
+    {
+        ShouldFail(Peek(body, GatewayOperation.Responses), GatewayErrorKind.MissingParameter, "input", "missing_required_parameter");
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","input":"hi"}""")]
+    [InlineData("""{"model":"gpt-4o","input":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("""{"model":"gpt-4o","previous_response_id":"resp_123"}""")]
+    [InlineData("""{"model":"gpt-4o","conversation":"conv_123"}""")]
+    [InlineData("""{"model":"gpt-4o","prompt":{"id":"pmpt_123"}}""")]
+    public void Read_ResponsesWithInputOrStateKeptUpstream_IsAccepted(string body)
+    {
+        Peek(body, GatewayOperation.Responses).Error.Should().BeNull();
+    }
+
+    [Fact]
+    public void Read_ResponsesInputOfWrongType_ReturnsInvalidParameterType()
+    {
+        ShouldFail(Peek("""{"model":"gpt-4o","input":5}""", GatewayOperation.Responses), GatewayErrorKind.InvalidParameterType, "input", "invalid_type");
+    }
+
+    [Theory]
+    [InlineData("\"max_tokens\":100,\"max_completion_tokens\":200", 200)]
+    [InlineData("\"max_completion_tokens\":200,\"max_tokens\":100", 200)]
+    [InlineData("\"max_output_tokens\":300,\"max_tokens\":100", 100)]
+    [InlineData("\"max_output_tokens\":300", 300)]
+    [InlineData("\"max_completion_tokens\":null,\"max_tokens\":100", 100)]
+    [InlineData("\"max_tokens\":2147483647", 2147483647)]
+    [InlineData("\"metadata\":{\"max_tokens\":5},\"max_output_tokens\":7", 7)]
+    public void Read_OutputBudget_FollowsPrecedence(string members, int expected)
+    {
+        var peek = Peek(Chat(members));
+
+        peek.Error.Should().BeNull();
+        peek.MaxOutputTokens.Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("\"user\":\"u\"")]
+    [InlineData("\"max_tokens\":null")]
+    public void Read_NoOutputBudget_IsNull(string member)
+    {
+        Peek(Chat(member)).MaxOutputTokens.Should().BeNull();
+    }
 }

@@ -190,32 +190,4 @@ public class TokenEstimatorTests
     {
         Estimate(body).Should().Be(0);
     }
-
-    [Theory]
-    [InlineData("""{"max_tokens":100,"max_completion_tokens":200}""", 200)]
-    [InlineData("""{"max_completion_tokens":200,"max_tokens":100}""", 200)]
-    [InlineData("""{"max_output_tokens":300,"max_tokens":100}""", 100)]
-    [InlineData("""{"max_output_tokens":300}""", 300)]
-    [InlineData("""{"max_completion_tokens":null,"max_tokens":100}""", 100)]
-    [InlineData("""{"max_completion_tokens":0,"max_tokens":100}""", 100)]
-    [InlineData("""{"messages":[{"role":"user","content":"x","max_tokens":5}],"max_output_tokens":7}""", 7)]
-    public void RequestedOutputTokens_Set_FollowsPrecedence(string body, int expected)
-    {
-        TokenEstimator.RequestedOutputTokens(Encoding.UTF8.GetBytes(body)).Should().Be(expected);
-    }
-
-    [Theory]
-    [InlineData("""{"model":"gpt-4o"}""")]
-    [InlineData("""{"max_tokens":null}""")]
-    [InlineData("""{"max_tokens":0}""")]
-    [InlineData("""{"max_tokens":-5}""")]
-    [InlineData("""{"max_tokens":1.5}""")]
-    [InlineData("""{"max_tokens":"100"}""")]
-    [InlineData("""{"max_tokens":99999999999}""")]
-    [InlineData("""{"tools":[{"max_tokens":5}]}""")]
-    [InlineData("not json")]
-    public void RequestedOutputTokens_NoPositiveIntegerAtTopLevel_IsNull(string body)
-    {
-        TokenEstimator.RequestedOutputTokens(Encoding.UTF8.GetBytes(body)).Should().BeNull();
-    }
 }

@@ -44,7 +44,7 @@ internal sealed class AdminEndpointFilter(KeyRegistry registry, ILogger<AdminEnd
         }
         catch (Exception ex)
         {
-            logger.EndpointFailed(context.Request.Path, ex);
+            logger.EndpointFailed(ClientText.ForLog(context.Request.Path), ex);
             await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.Internal, "The gateway failed to handle the request."));
             return Results.Empty;
         }

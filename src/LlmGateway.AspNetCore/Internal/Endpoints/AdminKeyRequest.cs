@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmGateway.Internal;
 
 namespace LlmGateway.AspNetCore.Internal;
 
@@ -58,14 +59,10 @@ internal sealed class AdminKeyRequest
             return true;
         }
 
-        JsonDocument document;
-        try
+        // UTF-8, nesting and duplicate members checked: a field named twice is refused rather than one of them read.
+        var document = RequestJson.Parse(body, out error);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            error = new GatewayError(GatewayErrorKind.InvalidJson, $"The request body is not valid JSON ({ex.Message})");
             return false;
         }
 

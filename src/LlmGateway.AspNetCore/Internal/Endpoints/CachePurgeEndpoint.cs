@@ -46,15 +46,10 @@ internal static class CachePurgeEndpoint
             return (new CachePurge(), null);
         }
 
-        JsonDocument document;
-        try
+        var document = RequestJson.Parse(body.ToArray(), out var error);
+        if (document is null)
         {
-            var reader = new Utf8JsonReader(body);
-            document = JsonDocument.ParseValue(ref reader);
-        }
-        catch (JsonException ex)
-        {
-            return (null, new GatewayError(GatewayErrorKind.InvalidJson, $"The request body is not valid JSON: {ex.Message}"));
+            return (null, error);
         }
 
         using (document)

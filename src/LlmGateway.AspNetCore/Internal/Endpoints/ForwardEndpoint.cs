@@ -94,7 +94,7 @@ internal static class ForwardEndpoint
         catch (OperationCanceledException) when (drain.Expired.IsCancellationRequested)
         {
             // Still waiting for an answer when the drain time ran out: say so, rather than being dropped.
-            logger.RequestCutByShutdown(context.Request.Path);
+            logger.RequestCutByShutdown(ClientText.ForLog(context.Request.Path));
             if (!context.Response.HasStarted)
             {
                 await ErrorResults.WriteAsync(context, new GatewayError(GatewayErrorKind.ServerShuttingDown, "The gateway is shutting down; the request did not finish in time. Retry the request."));
@@ -102,7 +102,7 @@ internal static class ForwardEndpoint
         }
         catch (Exception ex)
         {
-            logger.EndpointFailed(context.Request.Path, ex);
+            logger.EndpointFailed(ClientText.ForLog(context.Request.Path), ex);
             await record.RefuseAsync(new GatewayError(GatewayErrorKind.Internal, "The gateway failed to handle the request."));
         }
         finally

@@ -69,7 +69,8 @@ internal sealed class RequestRecord
         _metrics.RecordOverhead(overhead, _endpoint);
     }
 
-    /// <summary>Writes the request's line; no key, header, prompt or completion is in it.</summary>
+    /// <summary>Writes the request's line; no key, header, prompt or completion is in it, and the model (which a client
+    /// may have named) is escaped.</summary>
     public void Log(ILogger logger)
     {
         if (!logger.IsEnabled(LogLevel.Information))
@@ -83,8 +84,8 @@ internal sealed class RequestRecord
             _endpoint,
             _context.Response.StatusCode,
             Math.Round(Clock.GetElapsedTime(_started).TotalMilliseconds, 1),
-            Response?.ProviderName ?? "-",
-            Response?.TargetModel ?? "-",
+            ClientText.ForLog(Response?.ProviderName ?? "-"),
+            ClientText.ForLog(Response?.TargetModel ?? "-"),
             telemetry?.Attempts ?? 0,
             usage?.PromptTokens ?? 0,
             usage?.CompletionTokens ?? 0,

@@ -76,7 +76,7 @@ internal sealed class CallerPolicy(
         {
             prompt = estimator.EstimatePromptTokens(request.Body.Span, request.Operation);
             var output = request.Operation is GatewayOperation.ChatCompletions or GatewayOperation.Responses
-                ? TokenEstimator.RequestedOutputTokens(request.Body.Span) ?? table.Options.RateLimits.DefaultOutputTokens
+                ? peek?.MaxOutputTokens ?? table.Options.RateLimits.DefaultOutputTokens
                 : 0;
             tokens = prompt.Value + (long)output;
         }

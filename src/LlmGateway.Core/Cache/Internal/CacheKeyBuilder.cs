@@ -37,8 +37,8 @@ internal static class CacheKeyBuilder
     /// old entries are never read wrongly.</summary>
     public const string Version = "v1";
 
-    // As JsonValidation, which the pipeline runs first.
-    private const int MaxDepth = 256;
+    // As RequestPeek, which the pipeline runs first.
+    private const int MaxDepth = RequestJson.MaxDepth;
 
     // A number whose exponent is longer than this is written as sent rather than overflow the arithmetic.
     private const int MaxExponentDigits = 15;

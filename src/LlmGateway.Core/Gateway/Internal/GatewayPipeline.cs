@@ -21,6 +21,8 @@ internal sealed class GatewayPipeline(
     GatewayMetrics metrics,
     ILogger<GatewayPipeline> logger) : ILlmGateway
 {
+    private const string ProviderHeader = "x-llmgateway-provider";
+
     public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -47,6 +49,14 @@ internal sealed class GatewayPipeline(
             return GatewayResponse.FromError(TooLarge(table.Options.MaxRequestBodySize));
         }
 
+        if (request.Provider is { } pinned && ClientText.IndexOfControl(pinned) is var at and >= 0)
+        {
+            return GatewayResponse.FromError(new GatewayError(
+                GatewayErrorKind.InvalidValue,
+                $"The {ProviderHeader} header cannot contain control characters ({ClientText.Describe(pinned[at])} at position {at}).",
+                ProviderHeader));
+        }
+
         if (request.Operation == GatewayOperation.ResponsesResource)
         {
             var (resourceAdmission, resourceRefusal) = await policy.AdmitAsync(table, request, peek: null, cancellationToken);
@@ -69,6 +79,11 @@ internal sealed class GatewayPipeline(
         }
 
         call.RequestModel(peek.Model);
+        if (request.Provider is { } named && table.GetProvider(named) is null)
+        {
+            // Refused before the caller's limits count it.
+            return GatewayResponse.FromError(UnknownProvider(named));
+        }
 
         var (admission, refusal) = await policy.AdmitAsync(table, request, peek, cancellationToken);
         if (refusal is not null)
@@ -180,7 +195,7 @@ internal sealed class GatewayPipeline(
         {
             if (response.Error is { } error)
             {
-                logger.SemanticEmbeddingFailed(model, error.Message);
+                logger.SemanticEmbeddingFailed(ClientText.ForLog(model), ClientText.ForLog(error.Message));
                 return null;
             }
 
@@ -265,7 +280,7 @@ internal sealed class GatewayPipeline(
             var provider = table.GetProvider(pinned);
             if (provider is null)
             {
-                return GatewayResponse.FromError(new GatewayError(GatewayErrorKind.InvalidRequest, $"The provider '{pinned}' named by x-llmgateway-provider is not configured.", "x-llmgateway-provider"));
+                return GatewayResponse.FromError(UnknownProvider(pinned));
             }
 
             targets = [targets.FirstOrDefault(t => ReferenceEquals(t.Provider, provider)) ?? table.WithFacts(new RouteTarget(provider, peek.Model))];
@@ -407,6 +422,9 @@ internal sealed class GatewayPipeline(
     private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, CancellationToken cancellationToken) =>
         table.Targets(model)
         ?? (await modelLists.ResolveFromUpstreamListsAsync(table, model, cancellationToken) is { } route ? [table.WithFacts(new RouteTarget(route.Provider, route.UpstreamModel))] : null);
+
+    private static GatewayError UnknownProvider(string name) =>
+        new(GatewayErrorKind.InvalidRequest, $"The provider '{name}' named by {ProviderHeader} is not configured.", ProviderHeader);
 
     private static GatewayError NotFound(string model, string param) => new(
         GatewayErrorKind.ModelNotFound,

@@ -141,7 +141,7 @@ internal sealed class ModelListService
         var result = await provider.ListModelsAsync(cancellationToken);
         if (result.Error is { } error)
         {
-            _logger.ModelListFailed(provider.Name, error.Message);
+            _logger.ModelListFailed(provider.Name, ClientText.ForLog(error.Message));
 
             // Remember the failure briefly too, so a down upstream is not asked on every request.
             var retryIn = TimeSpan.FromSeconds(Math.Min(30, table.Options.ModelListCacheDuration.TotalSeconds));

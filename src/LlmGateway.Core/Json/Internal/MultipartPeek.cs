@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Unicode;
 
 namespace LlmGateway.Internal;
 
@@ -28,7 +29,7 @@ internal static class MultipartPeek
         var next = Encoding.ASCII.GetBytes("\r\n--" + boundary);
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, hasFile = false;
+        bool stream = false, hasStream = false, hasFile = false;
 
         var position = body.IndexOf(delimiter);
         while (position >= 0)
@@ -61,17 +62,47 @@ internal static class MultipartPeek
             }
 
             var content = body.Slice(contentStart, contentLength);
-            switch (FieldName(headers))
+            var (name, isFile) = FieldName(headers);
+            if (!isFile && name != "file" && !Utf8.IsValid(content))
+            {
+                // Text fields only: the file is whatever bytes the audio is.
+                return RequestPeek.Failed(new GatewayError(GatewayErrorKind.InvalidRequest, $"The multipart field '{name}' is not valid UTF-8 text.", name));
+            }
+
+            switch (name)
             {
                 case "model":
-                    model = Encoding.UTF8.GetString(content).Trim();
+                    if (model is not null)
+                    {
+                        return Duplicate("model");
+                    }
+
+                    var raw = Encoding.UTF8.GetString(content);
+                    var at = ClientText.IndexOfControl(raw);
+                    if (at >= 0)
+                    {
+                        return RequestPeek.Failed(new GatewayError(GatewayErrorKind.InvalidValue, $"Invalid value for 'model': a model name cannot contain control characters ({ClientText.Describe(raw[at])} at position {at}).", "model"));
+                    }
+
+                    model = raw.Trim();
                     modelStart = contentStart;
                     modelLength = contentLength;
                     break;
                 case "stream":
+                    if (hasStream)
+                    {
+                        return Duplicate("stream");
+                    }
+
+                    hasStream = true;
                     stream = content.Trim(" \t"u8).SequenceEqual("true"u8);
                     break;
                 case "file":
+                    if (hasFile)
+                    {
+                        return Duplicate("file");
+                    }
+
                     hasFile = true;
                     break;
                 default:
@@ -94,20 +125,24 @@ internal static class MultipartPeek
         return RequestPeek.Multipart(model, modelStart, modelLength, stream);
     }
 
-    /// <summary>The <c>name</c> of a part's <c>Content-Disposition: form-data; name="…"</c> header.</summary>
-    private static string? FieldName(ReadOnlySpan<byte> headers)
+    /// <summary>The <c>name</c> of a part's <c>Content-Disposition: form-data; name="…"</c> header, and whether the
+    /// part is a file (has a <c>filename</c>).</summary>
+    private static (string? Name, bool IsFile) FieldName(ReadOnlySpan<byte> headers)
     {
         foreach (var line in Encoding.UTF8.GetString(headers).Split("\r\n"))
         {
             if (line.StartsWith("Content-Disposition:", StringComparison.OrdinalIgnoreCase)
                 && ContentDispositionHeaderValue.TryParse(line["Content-Disposition:".Length..].Trim(), out var disposition))
             {
-                return disposition.Name?.Trim('"');
+                return (disposition.Name?.Trim('"'), disposition.FileName is not null || disposition.FileNameStar is not null);
             }
         }
 
-        return null;
+        return (null, false);
     }
+
+    private static RequestPeek Duplicate(string field) =>
+        RequestPeek.Failed(new GatewayError(GatewayErrorKind.InvalidRequest, $"The multipart body has more than one '{field}' field; send each once.", field) { Code = "duplicate_parameter" });
 
     private static RequestPeek Malformed() =>
         RequestPeek.Failed(new GatewayError(GatewayErrorKind.InvalidRequest, "The multipart/form-data body is malformed."));

@@ -1,15 +1,34 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace LlmGateway.Internal;
 
 /// <summary>
 /// What the gateway needs from a request body, read in one forward pass with <see cref="Utf8JsonReader"/> and no
-/// DOM: the model (and where its value sits, for a rewrite), the stream flags, and a check of the types of the
-/// parameters it knows, so a client's mistake is a 400 that names the field.
+/// DOM: the model (and where its value sits, for a rewrite), the stream flags, the output budget, and a check of the
+/// parameters it knows, so a client's mistake is a 400 that names the field before anything is forwarded or counted.
 /// </summary>
+/// <remarks>
+/// The body must be UTF-8 with no escaped lone surrogate and nest at most <see cref="RequestJson.MaxDepth"/> deep
+/// (<see cref="RequestJson"/>); a member the gateway reads may appear once (one bit each, no set); a model name (and
+/// each <c>fallbacks</c> entry) may hold no control character; numbers must be in OpenAI's own ranges.
+/// </remarks>
 internal readonly struct RequestPeek
 {
-    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 256 };
+    // The longest known name (max_completion_tokens, 21 characters) written entirely in \u escapes.
+    private const int MaxEscapedNameLength = 21 * 6;
+
+    private static readonly string[] s_names =
+    [
+        string.Empty, "model", "stream", "stream_options", "fallbacks", "messages", "input", "voice", "previous_response_id",
+        "prompt", "conversation", "max_tokens", "max_completion_tokens", "max_output_tokens", "n", "temperature", "top_p",
+        "presence_penalty", "frequency_penalty", "top_logprobs", "dimensions", "speed", "seed", "response_format", "logprobs",
+        "parallel_tool_calls", "store", "user", "encoding_format", "reasoning_effort", "service_tier", "instructions", "tools",
+        "modalities", "logit_bias", "metadata", "stop", "tool_choice",
+    ];
+
+    private static readonly byte[][] s_nameBytes = Array.ConvertAll(s_names, Encoding.UTF8.GetBytes);
 
     private RequestPeek(GatewayError error)
     {
@@ -47,6 +66,10 @@ internal readonly struct RequestPeek
     /// <summary>Gets a value indicating whether the body is multipart: the model's value is raw text, not a JSON string.</summary>
     public bool IsMultipart { get; }
 
+    /// <summary>Gets the output budget the body asks for (<c>max_completion_tokens</c>, else <c>max_tokens</c>, else
+    /// <c>max_output_tokens</c>), validated as 1 to 2147483647; null when it sets none.</summary>
+    public int? MaxOutputTokens { get; init; }
+
     /// <summary>Gets the request's own <c>fallbacks</c> (model names to try after the first), removed before the body goes upstream.</summary>
     public IReadOnlyList<string>? Fallbacks { get; init; }
 
@@ -57,19 +80,26 @@ internal readonly struct RequestPeek
 
     public static RequestPeek Read(ReadOnlySpan<byte> body, GatewayOperation operation)
     {
+        if (RequestJson.CheckText(body) is { } textError)
+        {
+            return new RequestPeek(textError);
+        }
+
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         try
         {
-            return ReadCore(body, operation);
+            return ReadCore(ref reader, operation);
         }
         catch (JsonException ex)
         {
-            return Fail(GatewayErrorKind.InvalidJson, $"The request body is not valid JSON: {ex.Message}");
+            return RequestJson.IsTooDeep(body, reader.CurrentDepth)
+                ? new RequestPeek(RequestJson.TooDeep())
+                : Fail(GatewayErrorKind.InvalidJson, $"The request body is not valid JSON: {ex.Message}");
         }
     }
 
-    private static RequestPeek ReadCore(ReadOnlySpan<byte> body, GatewayOperation operation)
+    private static RequestPeek ReadCore(ref Utf8JsonReader reader, GatewayOperation operation)
     {
-        var reader = new Utf8JsonReader(body, s_readerOptions);
         if (!reader.Read())
         {
             return Fail(GatewayErrorKind.InvalidJson, "The request body is empty; it must be a JSON object.");
@@ -82,107 +112,139 @@ internal readonly struct RequestPeek
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, includeUsage = false, hasStreamOptions = false, hasMessages = false, hasInput = false, hasVoice = false;
+        bool stream = false, includeUsage = false, hasStreamOptions = false, hasMessages = false, hasInput = false, hasVoice = false, hasContext = false;
+        int? maxTokens = null, maxCompletionTokens = null, maxOutputTokens = null;
         List<string>? fallbacks = null;
 
+        // One bit per member the gateway reads or checks: a second one is refused, since a parser behind the gateway
+        // may read the other value (the last, where the gateway checked the first).
+        ulong seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("model"u8))
+            var field = Identify(ref reader);
+            if (field != Field.None)
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
+                var bit = 1UL << (int)field;
+                if ((seen & bit) != 0)
                 {
-                    return WrongType("model", "a string");
+                    return new RequestPeek(Duplicate(Name(field)));
                 }
 
-                model = reader.GetString();
-                modelStart = (int)reader.TokenStartIndex;
-                modelLength = (int)reader.BytesConsumed - modelStart;
+                seen |= bit;
             }
-            else if (reader.ValueTextEquals("stream"u8))
-            {
-                reader.Read();
-                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null))
-                {
-                    return WrongType("stream", "a boolean");
-                }
 
-                stream = reader.TokenType == JsonTokenType.True;
-            }
-            else if (reader.ValueTextEquals("stream_options"u8))
+            reader.Read();
+            GatewayError? error = null;
+            switch (field)
             {
-                hasStreamOptions = true;
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    if (ReadStreamOptions(ref reader, out includeUsage) is { } error)
-                    {
-                        return new RequestPeek(error);
-                    }
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
-                {
-                    return WrongType("stream_options", "an object");
-                }
-            }
-            else if (reader.ValueTextEquals("fallbacks"u8))
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    continue;
-                }
-
-                if (reader.TokenType != JsonTokenType.StartArray)
-                {
-                    return WrongType("fallbacks", "an array of model names");
-                }
-
-                fallbacks = [];
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
+                case Field.Model:
                     if (reader.TokenType != JsonTokenType.String)
                     {
-                        return WrongType($"fallbacks[{fallbacks.Count}]", "a string");
+                        return WrongType("model", "a string");
                     }
 
-                    fallbacks.Add(reader.GetString()!);
-                }
-            }
-            else if (operation == GatewayOperation.ChatCompletions && reader.ValueTextEquals("messages"u8))
-            {
-                reader.Read();
-                if (ReadMessages(ref reader) is { } error)
-                {
-                    return new RequestPeek(error);
-                }
+                    model = reader.GetString()!;
+                    error = CheckModelName(model, "model");
+                    modelStart = (int)reader.TokenStartIndex;
+                    modelLength = (int)reader.BytesConsumed - modelStart;
+                    break;
+                case Field.Stream:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null))
+                    {
+                        return WrongType("stream", "a boolean");
+                    }
 
-                hasMessages = true;
-            }
-            else if (operation == GatewayOperation.AudioSpeech && (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("voice"u8)))
-            {
-                var isInput = reader.ValueTextEquals("input"u8);
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
-                {
-                    return WrongType(isInput ? "input" : "voice", "a string");
-                }
+                    stream = reader.TokenType == JsonTokenType.True;
+                    break;
+                case Field.StreamOptions:
+                    hasStreamOptions = true;
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        error = ReadStreamOptions(ref reader, out includeUsage);
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return WrongType("stream_options", "an object");
+                    }
 
-                hasInput |= isInput;
-                hasVoice |= !isInput;
-            }
-            else if (operation == GatewayOperation.Embeddings && reader.ValueTextEquals("input"u8))
-            {
-                reader.Read();
-                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.StartArray))
-                {
-                    return WrongType("input", "a string or an array");
-                }
+                    break;
+                case Field.Fallbacks:
+                    if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        break;
+                    }
 
-                reader.Skip();
-                hasInput = true;
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        return WrongType("fallbacks", "an array of model names");
+                    }
+
+                    fallbacks = [];
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        var param = $"fallbacks[{fallbacks.Count}]";
+                        if (reader.TokenType != JsonTokenType.String)
+                        {
+                            return WrongType(param, "a string");
+                        }
+
+                        var fallback = reader.GetString()!;
+                        if (CheckModelName(fallback, param) is { } invalid)
+                        {
+                            return new RequestPeek(invalid);
+                        }
+
+                        fallbacks.Add(fallback);
+                    }
+
+                    break;
+                case Field.Messages when operation == GatewayOperation.ChatCompletions:
+                    error = ReadMessages(ref reader);
+                    hasMessages = true;
+                    break;
+                case Field.Input when operation == GatewayOperation.AudioSpeech:
+                case Field.Voice when operation == GatewayOperation.AudioSpeech:
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return WrongType(Name(field), "a string");
+                    }
+
+                    hasInput |= field == Field.Input;
+                    hasVoice |= field == Field.Voice;
+                    break;
+                case Field.Input when operation is GatewayOperation.Embeddings or GatewayOperation.Responses:
+                    if (operation == GatewayOperation.Responses && reader.TokenType == JsonTokenType.Null)
+                    {
+                        break; // as if absent
+                    }
+
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.StartArray))
+                    {
+                        return WrongType("input", "a string or an array");
+                    }
+
+                    reader.Skip();
+                    hasInput = true;
+                    break;
+                case Field.PreviousResponseId or Field.Prompt or Field.Conversation:
+                    hasContext |= reader.TokenType != JsonTokenType.Null;
+                    reader.Skip();
+                    break;
+                case Field.MaxTokens:
+                    error = ReadOutputTokens(ref reader, "max_tokens", ref maxTokens);
+                    break;
+                case Field.MaxCompletionTokens:
+                    error = ReadOutputTokens(ref reader, "max_completion_tokens", ref maxCompletionTokens);
+                    break;
+                case Field.MaxOutputTokens:
+                    error = ReadOutputTokens(ref reader, "max_output_tokens", ref maxOutputTokens);
+                    break;
+                default:
+                    error = CheckKnownParameter(ref reader, field, operation);
+                    break;
             }
-            else if (CheckKnownParameter(ref reader, operation) is { } error)
+
+            if (error is not null)
             {
                 return new RequestPeek(error);
             }
@@ -203,8 +265,6 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "You must provide a model parameter.", "model");
         }
 
-        // The Responses API's `input` is a string or a list of items; nothing else is required besides the model.
-
         if (operation == GatewayOperation.ChatCompletions && !hasMessages)
         {
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'messages'.", "messages");
@@ -215,23 +275,69 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'input'.", "input");
         }
 
+        // The Responses API continues a conversation kept at OpenAI (previous_response_id, conversation) or a stored
+        // prompt without new input; anything else has nothing to answer.
+        if (operation == GatewayOperation.Responses && !hasInput && !hasContext)
+        {
+            return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'input' (it may be left out only with 'previous_response_id', 'conversation' or 'prompt').", "input");
+        }
+
         if (operation == GatewayOperation.AudioSpeech && !hasVoice)
         {
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'voice'.", "voice");
         }
 
-        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage) { Fallbacks = fallbacks, HasStreamOptions = hasStreamOptions };
+        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage)
+        {
+            Fallbacks = fallbacks,
+            HasStreamOptions = hasStreamOptions,
+            MaxOutputTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens,
+        };
+    }
+
+    /// <summary>A model name (or a <c>fallbacks</c> entry) with a control character is refused: it would reach the
+    /// upstream, response headers and logs.</summary>
+    private static GatewayError? CheckModelName(string model, string param)
+    {
+        var at = ClientText.IndexOfControl(model);
+        return at < 0
+            ? null
+            : new GatewayError(GatewayErrorKind.InvalidValue, $"Invalid value for '{param}': a model name cannot contain control characters ({ClientText.Describe(model[at])} at position {at}).", param);
+    }
+
+    /// <summary>An output budget: a whole number from 1 to 2147483647, or null.</summary>
+    private static GatewayError? ReadOutputTokens(ref Utf8JsonReader reader, string name, ref int? value)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (CheckInteger(ref reader, name, 1, int.MaxValue, out var tokens) is { } error)
+        {
+            return error;
+        }
+
+        value = (int)tokens;
+        return null;
     }
 
     private static GatewayError? ReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage)
     {
         includeUsage = false;
+        var seen = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
             reader.Read();
             if (isIncludeUsage)
             {
+                if (seen)
+                {
+                    return Duplicate("stream_options.include_usage");
+                }
+
+                seen = true;
                 if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null))
                 {
                     return TypeError("stream_options.include_usage", "a boolean");
@@ -306,88 +412,157 @@ internal readonly struct RequestPeek
             : null;
     }
 
-    /// <summary>Checks the JSON type of the common parameters the gateway knows; skips any other value.</summary>
-    private static GatewayError? CheckKnownParameter(ref Utf8JsonReader reader, GatewayOperation operation)
+    /// <summary>Checks the JSON type, and for numbers the range, of the common parameters the gateway knows; skips
+    /// the value. The reader is on the value.</summary>
+    private static GatewayError? CheckKnownParameter(ref Utf8JsonReader reader, Field field, GatewayOperation operation)
     {
-        var expected = ExpectedKind(ref reader, operation);
-        var name = expected == ValueKind.Any ? null : reader.GetString();
-        reader.Read();
-        var token = reader.TokenType;
-        var isInteger = token == JsonTokenType.Number && reader.TryGetInt64(out _);
-        reader.Skip();
-        if (token == JsonTokenType.Null || expected == ValueKind.Any)
+        if (reader.TokenType == JsonTokenType.Null)
         {
             return null;
         }
 
+        // The ranges are OpenAI's own: a value outside them is refused here rather than sent, billed and failed there.
+        switch (field)
+        {
+            case Field.N:
+                return CheckInteger(ref reader, "n", 1, 128, out _);
+            case Field.TopLogprobs:
+                return CheckInteger(ref reader, "top_logprobs", 0, 20, out _);
+            case Field.Dimensions:
+                return CheckInteger(ref reader, "dimensions", 1, int.MaxValue, out _);
+            case Field.Seed:
+                return CheckInteger(ref reader, "seed", long.MinValue, long.MaxValue, out _);
+            case Field.Temperature:
+                return CheckNumber(ref reader, "temperature", 0, 2);
+            case Field.TopP:
+                return CheckNumber(ref reader, "top_p", 0, 1);
+            case Field.PresencePenalty:
+                return CheckNumber(ref reader, "presence_penalty", -2, 2);
+            case Field.FrequencyPenalty:
+                return CheckNumber(ref reader, "frequency_penalty", -2, 2);
+            case Field.Speed when operation == GatewayOperation.AudioSpeech:
+                return CheckNumber(ref reader, "speed", 0.25, 4);
+            case Field.Speed:
+                return CheckNumber(ref reader, "speed", double.MinValue, double.MaxValue);
+            default:
+                break;
+        }
+
+        var expected = ExpectedKind(field, operation);
+        var token = reader.TokenType;
+        reader.Skip();
+        if (expected == ValueKind.Any)
+        {
+            return null;
+        }
+
+        var name = Name(field);
         return expected switch
         {
-            ValueKind.Number when token != JsonTokenType.Number => TypeError(name!, "a number"),
-            ValueKind.Integer when !isInteger => TypeError(name!, "an integer"),
-            ValueKind.Boolean when token is not (JsonTokenType.True or JsonTokenType.False) => TypeError(name!, "a boolean"),
-            ValueKind.String when token != JsonTokenType.String => TypeError(name!, "a string"),
-            ValueKind.Array when token != JsonTokenType.StartArray => TypeError(name!, "an array"),
-            ValueKind.Object when token != JsonTokenType.StartObject => TypeError(name!, "an object"),
-            ValueKind.StringOrArray when token is not (JsonTokenType.String or JsonTokenType.StartArray) => TypeError(name!, "a string or an array"),
-            ValueKind.StringOrObject when token is not (JsonTokenType.String or JsonTokenType.StartObject) => TypeError(name!, "a string or an object"),
+            ValueKind.Boolean when token is not (JsonTokenType.True or JsonTokenType.False) => TypeError(name, "a boolean"),
+            ValueKind.String when token != JsonTokenType.String => TypeError(name, "a string"),
+            ValueKind.Array when token != JsonTokenType.StartArray => TypeError(name, "an array"),
+            ValueKind.Object when token != JsonTokenType.StartObject => TypeError(name, "an object"),
+            ValueKind.StringOrArray when token is not (JsonTokenType.String or JsonTokenType.StartArray) => TypeError(name, "a string or an array"),
+            ValueKind.StringOrObject when token is not (JsonTokenType.String or JsonTokenType.StartObject) => TypeError(name, "a string or an object"),
             _ => null,
         };
     }
 
-    private static ValueKind ExpectedKind(ref Utf8JsonReader reader, GatewayOperation operation)
+    /// <summary>A whole number within [<paramref name="min"/>, <paramref name="max"/>]; the reader is on the value.</summary>
+    private static GatewayError? CheckInteger(ref Utf8JsonReader reader, string name, long min, long max, out long value)
     {
-        if (reader.ValueTextEquals("response_format"u8))
+        value = 0;
+        if (reader.TokenType != JsonTokenType.Number)
         {
-            // A string for speech (mp3, wav, …), an object for chat.
-            return operation == GatewayOperation.AudioSpeech ? ValueKind.String : ValueKind.Object;
+            reader.Skip();
+            return TypeError(name, "an integer");
         }
 
-        if (reader.ValueTextEquals("temperature"u8) || reader.ValueTextEquals("top_p"u8)
-            || reader.ValueTextEquals("presence_penalty"u8) || reader.ValueTextEquals("frequency_penalty"u8)
-            || reader.ValueTextEquals("speed"u8))
+        if (!reader.TryGetInt64(out value))
         {
-            return ValueKind.Number;
+            // A fraction is the wrong type; a whole number too large for 64 bits is out of any range.
+            return IsWholeNumber(reader.ValueSpan) ? RangeError(name, reader.ValueSpan, IntegerRange(min, max)) : TypeError(name, "an integer");
         }
 
-        if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8)
-            || reader.ValueTextEquals("n"u8) || reader.ValueTextEquals("seed"u8)
-            || reader.ValueTextEquals("top_logprobs"u8) || reader.ValueTextEquals("dimensions"u8))
+        return value < min || value > max ? RangeError(name, reader.ValueSpan, IntegerRange(min, max)) : null;
+    }
+
+    /// <summary>A finite number within [<paramref name="min"/>, <paramref name="max"/>]; the reader is on the value.</summary>
+    private static GatewayError? CheckNumber(ref Utf8JsonReader reader, string name, double min, double max)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
         {
-            return ValueKind.Integer;
+            reader.Skip();
+            return TypeError(name, "a number");
         }
 
-        if (reader.ValueTextEquals("logprobs"u8) || reader.ValueTextEquals("parallel_tool_calls"u8) || reader.ValueTextEquals("store"u8))
+        if (reader.TryGetDouble(out var value) && double.IsFinite(value) && value >= min && value <= max)
         {
-            return ValueKind.Boolean;
+            return null;
         }
 
-        if (reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("encoding_format"u8) || reader.ValueTextEquals("reasoning_effort"u8)
-            || reader.ValueTextEquals("service_tier"u8) || reader.ValueTextEquals("instructions"u8))
+        return RangeError(name, reader.ValueSpan, min == double.MinValue ? "a finite number" : string.Create(CultureInfo.InvariantCulture, $"a number from {min} to {max}"));
+    }
+
+    private static string IntegerRange(long min, long max) =>
+        min == long.MinValue ? "a 64-bit integer" : string.Create(CultureInfo.InvariantCulture, $"an integer from {min} to {max}");
+
+    private static bool IsWholeNumber(ReadOnlySpan<byte> number) =>
+        number.IndexOfAny(".eE"u8) < 0;
+
+    private static ValueKind ExpectedKind(Field field, GatewayOperation operation) => field switch
+    {
+        // A string for speech (mp3, wav, …), an object for chat.
+        Field.ResponseFormat => operation == GatewayOperation.AudioSpeech ? ValueKind.String : ValueKind.Object,
+        Field.Logprobs or Field.ParallelToolCalls or Field.Store => ValueKind.Boolean,
+        Field.User or Field.EncodingFormat or Field.ReasoningEffort or Field.ServiceTier or Field.Instructions => ValueKind.String,
+        Field.Tools or Field.Modalities => ValueKind.Array,
+        Field.LogitBias or Field.Metadata => ValueKind.Object,
+        Field.Stop => ValueKind.StringOrArray,
+        Field.ToolChoice => ValueKind.StringOrObject,
+        _ => ValueKind.Any,
+    };
+
+    /// <summary>Which known member the reader's property name is; <see cref="Field.None"/> for any other.</summary>
+    private static Field Identify(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
         {
-            return ValueKind.String;
+            return Identify(reader.ValueSpan);
         }
 
-        if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("modalities"u8))
+        if (reader.ValueSpan.Length > MaxEscapedNameLength)
         {
-            return ValueKind.Array;
+            return Field.None;
         }
 
-        if (reader.ValueTextEquals("logit_bias"u8) || reader.ValueTextEquals("metadata"u8))
+        Span<byte> unescaped = stackalloc byte[MaxEscapedNameLength];
+        return Identify(unescaped[..reader.CopyString(unescaped)]);
+    }
+
+    private static Field Identify(ReadOnlySpan<byte> name)
+    {
+        for (var i = 1; i < s_nameBytes.Length; i++)
         {
-            return ValueKind.Object;
+            if (name.SequenceEqual(s_nameBytes[i]))
+            {
+                return (Field)i;
+            }
         }
 
-        if (reader.ValueTextEquals("stop"u8))
-        {
-            return ValueKind.StringOrArray;
-        }
+        return Field.None;
+    }
 
-        if (reader.ValueTextEquals("tool_choice"u8))
-        {
-            return ValueKind.StringOrObject;
-        }
+    private static string Name(Field field) => s_names[(int)field];
 
-        return ValueKind.Any;
+    private static GatewayError Duplicate(string param) =>
+        new(GatewayErrorKind.InvalidRequest, $"The request body has '{param}' more than once; send each parameter once.", param) { Code = "duplicate_parameter" };
+
+    private static GatewayError RangeError(string param, ReadOnlySpan<byte> raw, string expected)
+    {
+        var shown = raw.Length > 40 ? Encoding.UTF8.GetString(raw[..40]) + "…" : Encoding.UTF8.GetString(raw);
+        return new GatewayError(GatewayErrorKind.InvalidValue, $"Invalid value for '{param}': {shown}; it must be {expected}.", param);
     }
 
     private static RequestPeek WrongType(string param, string expected) => new(TypeError(param, expected));
@@ -400,13 +575,54 @@ internal readonly struct RequestPeek
     private enum ValueKind
     {
         Any,
-        Number,
-        Integer,
         Boolean,
         String,
         Array,
         Object,
         StringOrArray,
         StringOrObject,
+    }
+
+    /// <summary>The top-level members the gateway reads or checks, in the order of <see cref="s_names"/>; at most 63.</summary>
+    private enum Field
+    {
+        None,
+        Model,
+        Stream,
+        StreamOptions,
+        Fallbacks,
+        Messages,
+        Input,
+        Voice,
+        PreviousResponseId,
+        Prompt,
+        Conversation,
+        MaxTokens,
+        MaxCompletionTokens,
+        MaxOutputTokens,
+        N,
+        Temperature,
+        TopP,
+        PresencePenalty,
+        FrequencyPenalty,
+        TopLogprobs,
+        Dimensions,
+        Speed,
+        Seed,
+        ResponseFormat,
+        Logprobs,
+        ParallelToolCalls,
+        Store,
+        User,
+        EncodingFormat,
+        ReasoningEffort,
+        ServiceTier,
+        Instructions,
+        Tools,
+        Modalities,
+        LogitBias,
+        Metadata,
+        Stop,
+        ToolChoice,
     }
 }

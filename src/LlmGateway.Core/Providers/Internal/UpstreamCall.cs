@@ -101,7 +101,7 @@ internal static class UpstreamCall
 
     public static GatewayResponse Invalid(ILogger logger, string provider, string reason)
     {
-        logger.UpstreamInvalid(provider, reason);
+        logger.UpstreamInvalid(provider, ClientText.ForLog(reason));
         return GatewayResponse.FromError(new GatewayError(
             GatewayErrorKind.UpstreamInvalidResponse,
             $"The upstream of provider '{provider}' answered an invalid response: {reason}"));

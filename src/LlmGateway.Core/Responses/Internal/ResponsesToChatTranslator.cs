@@ -32,6 +32,13 @@ internal static class ResponsesToChatTranslator
             }
         }
 
+        if (!root.TryGetProperty("input", out var given) || given.ValueKind is not (JsonValueKind.String or JsonValueKind.Array)
+            || (given.ValueKind == JsonValueKind.Array && given.GetArrayLength() == 0))
+        {
+            // Nothing to answer: without state kept at OpenAI, the conversation is the input.
+            return (null, new GatewayError(GatewayErrorKind.MissingParameter, "Missing required parameter: 'input' (a string or a non-empty list of items).", "input"));
+        }
+
         var buffer = new ArrayBufferWriter<byte>(body.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -45,7 +45,7 @@ internal static class SseResponseWriter
                 }
                 catch (LlmGatewayException ex) when (!shuttingDown.IsCancellationRequested)
                 {
-                    logger.StreamFailed(response.ProviderName, ex.Message);
+                    logger.StreamFailed(response.ProviderName, ClientText.ForLog(ex.Message));
                     if (ex.Error.UpstreamBody.IsEmpty)
                     {
                         // The upstream's own error event, when there was one, has been written already.

@@ -7,7 +7,8 @@ namespace LlmGateway.Internal;
 
 /// <summary>
 /// Estimates a request's prompt tokens before the call, for token rate limits (Microsoft.ML.Tokenizers, o200k_base:
-/// exact for current OpenAI models, an estimate for Gemini), and reads the output budget it asks for.
+/// exact for current OpenAI models, an estimate for Gemini). The output budget a request asks for is read, and
+/// validated, by <see cref="RequestPeek"/>.
 /// </summary>
 /// <remarks>
 /// <para>The rules follow OpenAI's own counting recipe where there is one, and err upwards where there is none:</para>
@@ -39,8 +40,6 @@ internal sealed class TokenEstimator
 
     private const int StackChars = 256;
 
-    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 256 };
-
     // Loading the encoding's vocabulary takes a moment and some memory: once per process, on first use. The tokenizer
     // is thread-safe.
     private static readonly Lazy<Tokenizer> s_o200kBase =
@@ -60,7 +59,7 @@ internal sealed class TokenEstimator
         long count = 0;
         try
         {
-            var reader = new Utf8JsonReader(body, s_readerOptions);
+            var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
             if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
             {
                 CountTopLevel(_tokenizer.Value, body, ref reader, operation, ref count);
@@ -73,55 +72,6 @@ internal sealed class TokenEstimator
         }
 
         return (int)Math.Min(count, int.MaxValue);
-    }
-
-    /// <summary>The output budget the body asks for: <c>max_completion_tokens</c>, <c>max_tokens</c> or
-    /// <c>max_output_tokens</c>, in that order of precedence wherever they appear; null when it sets none.</summary>
-    /// <remarks>Only top-level members count; a value that is not a positive integer (null, 0, -1, 1.5) counts as unset.</remarks>
-    public static int? RequestedOutputTokens(ReadOnlySpan<byte> body)
-    {
-        int? maxTokens = null, maxOutputTokens = null;
-        try
-        {
-            var reader = new Utf8JsonReader(body, s_readerOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("max_completion_tokens"u8))
-                {
-                    reader.Read();
-                    if (PositiveInt(ref reader) is { } value)
-                    {
-                        return value;
-                    }
-                }
-                else if (reader.ValueTextEquals("max_tokens"u8))
-                {
-                    reader.Read();
-                    maxTokens = PositiveInt(ref reader) ?? maxTokens;
-                }
-                else if (reader.ValueTextEquals("max_output_tokens"u8))
-                {
-                    reader.Read();
-                    maxOutputTokens = PositiveInt(ref reader) ?? maxOutputTokens;
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // What was read before the fault.
-        }
-
-        return maxTokens ?? maxOutputTokens;
     }
 
     private static void CountTopLevel(Tokenizer tokenizer, ReadOnlySpan<byte> body, ref Utf8JsonReader reader, GatewayOperation operation, ref long count)
@@ -336,16 +286,5 @@ internal sealed class TokenEstimator
         {
             ArrayPool<char>.Shared.Return(rented);
         }
-    }
-
-    private static int? PositiveInt(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) && value > 0)
-        {
-            return value;
-        }
-
-        reader.Skip();
-        return null;
     }
 }
