@@ -69,8 +69,10 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
             Predicate = static check => check.Tags.Contains("ready"),
             ResponseWriter = HealthWriter.WriteAsync,
 
-            // A ready-tagged check is Degraded only when this instance should not get traffic (Redis configured and
-            // away): not ready. /health keeps reporting it as Degraded with 200.
+            // Only this process's own state is ready-tagged (configuration and keys, Redis), never upstream circuits:
+            // those are shared by every replica, and would take them all out of rotation at once. A ready-tagged
+            // check is Degraded only when this instance should not get traffic (Redis configured and away): not
+            // ready. /health keeps reporting it as Degraded with 200.
             ResultStatusCodes =
             {
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = Microsoft.AspNetCore.Http.StatusCodes.Status200OK,

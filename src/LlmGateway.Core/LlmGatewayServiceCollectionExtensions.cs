@@ -113,8 +113,9 @@ public static class LlmGatewayServiceCollectionExtensions
             services.AddSingleton<GatewayReadinessCheck>();
             healthChecks.AddCheck<GatewayReadinessCheck>("llmgateway", HealthStatus.Unhealthy, [GatewayReadinessCheck.Tag]);
 
-            // An open circuit only degrades the gateway (the readiness check above fails when every instance is
-            // unusable); Redis configured and away degrades /health and fails /health/ready, where Degraded is 503.
+            // Circuits only degrade /health and are not part of readiness (the readiness check above fails when no
+            // instance can be called as configured); Redis configured and away degrades /health and fails
+            // /health/ready, where Degraded is 503.
             healthChecks.AddCheck<TargetHealthCheck>(TargetHealthCheck.Name, HealthStatus.Degraded);
             healthChecks.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded, [GatewayReadinessCheck.Tag]);
         }

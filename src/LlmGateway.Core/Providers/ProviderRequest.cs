@@ -64,6 +64,12 @@ public sealed class ProviderRequest
     /// </summary>
     public string? ApiKey { get; init; }
 
+    /// <summary>
+    /// Gets the caller the call's outcome counts for in the upstream's circuit (<see cref="LlmGateway.Internal.CircuitScope.CallerOf"/>),
+    /// so one caller's failing requests hold back only that caller; null counts as in-process.
+    /// </summary>
+    internal string? CallerId { get; init; }
+
     /// <summary>The shorter of <see cref="Timeout"/> and a provider's own timeout.</summary>
     /// <param name="providerTimeout">The provider's own timeout.</param>
     /// <returns>The timeout to use.</returns>

@@ -136,7 +136,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
             static async (state, token, streamToken) =>
             {
                 var self = state.Provider;
-                var response = await self.PostAsync(state.Uri, state.Translated.Body, state.Request.AllowRetries, state.Request.ApiKey, token);
+                var response = await self.PostAsync(state.Uri, state.Translated.Body, state.Request, token);
                 try
                 {
                     if (!response.IsSuccessStatusCode)
@@ -223,11 +223,11 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
             _logger,
-            (Provider: this, Uri: uri, Body: body, request.AllowRetries, request.ApiKey, State: state, Translate: translate),
+            (Provider: this, Uri: uri, Body: body, Request: request, State: state, Translate: translate),
             static async (call, token, _) =>
             {
                 var self = call.Provider;
-                using var response = await self.PostAsync(call.Uri, call.Body, call.AllowRetries, call.ApiKey, token);
+                using var response = await self.PostAsync(call.Uri, call.Body, call.Request, token);
                 if (!response.IsSuccessStatusCode)
                 {
                     return await self.ErrorAsync(response, token);
@@ -301,17 +301,15 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         }
     }
 
-    /// <summary>Posts to Gemini with the key in the <c>x-goog-api-key</c> header: <paramref name="apiKey"/>, a key for this
-    /// call only (brought by the caller, or stored with its gateway key) and never kept, else the configured one.</summary>
-    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, bool allowRetries, string? apiKey, CancellationToken cancellationToken)
+    /// <summary>Posts to Gemini with the key in the <c>x-goog-api-key</c> header: the request's
+    /// <see cref="ProviderRequest.ApiKey"/>, a key for this call only (brought by the caller, or stored with its gateway
+    /// key) and never kept, else the configured one.</summary>
+    private Task<HttpResponseMessage> PostAsync(string uri, byte[] body, ProviderRequest request, CancellationToken cancellationToken)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = s_json;
-        message.Headers.TryAddWithoutValidation("x-goog-api-key", apiKey ?? _options.ApiKey);
-        if (!allowRetries)
-        {
-            message.Options.Set(UpstreamHttpClient.NoRetry, true);
-        }
+        message.Headers.TryAddWithoutValidation("x-goog-api-key", request.ApiKey ?? _options.ApiKey);
+        UpstreamHttpClient.Apply(message, request);
 
         return SendOwnedAsync(message, cancellationToken);
     }

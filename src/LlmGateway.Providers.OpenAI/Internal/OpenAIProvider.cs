@@ -249,7 +249,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             return null;
         }
 
-        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId, ApiKey = request.ApiKey }, cancellationToken);
+        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId }, cancellationToken);
         if (response.Error is { } error)
         {
             if (error.StatusCode is 404 or 405 or 501 && !Encoding.UTF8.GetString(error.UpstreamBody.Span).Contains("model_not_found", StringComparison.Ordinal))
@@ -270,7 +270,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
         if (_options.UseBackgroundMode && !request.Stream)
         {
-            response = await AwaitBackgroundAsync(response, request.ApiKey, cancellationToken);
+            response = await AwaitBackgroundAsync(response, request, cancellationToken);
             if (response.Error is not null)
             {
                 return response;
@@ -286,7 +286,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
     /// within the request timeout. A caller that goes away, or a timeout, cancels it upstream; once it is done, the
     /// stored response is deleted, as chat completions are not stored.
     /// </summary>
-    private async Task<GatewayResponse> AwaitBackgroundAsync(GatewayResponse created, string? apiKey, CancellationToken cancellationToken)
+    private async Task<GatewayResponse> AwaitBackgroundAsync(GatewayResponse created, ProviderRequest origin, CancellationToken cancellationToken)
     {
         string? id;
         string? status;
@@ -310,7 +310,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             {
                 if (_timeProvider.GetUtcNow() + delay > deadline)
                 {
-                    await CancelBackgroundAsync(id, apiKey);
+                    await CancelBackgroundAsync(id, origin);
                     return GatewayResponse.FromError(new GatewayError(
                         GatewayErrorKind.UpstreamTimeout,
                         $"The background response of provider '{Name}' did not finish within {_requestTimeout} (LlmGateway:RequestTimeout)."));
@@ -318,7 +318,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
                 await Task.Delay(delay, _timeProvider, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-                current = await SendAsync(Resource(HttpMethod.Get, id, apiKey: apiKey), cancellationToken);
+                current = await SendAsync(Resource(HttpMethod.Get, id, origin), cancellationToken);
                 if (current.Error is not null)
                 {
                     return current;
@@ -330,15 +330,15 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await CancelBackgroundAsync(id, apiKey);
+            await CancelBackgroundAsync(id, origin);
             throw;
         }
 
-        await SendQuietlyAsync(Resource(HttpMethod.Delete, id, apiKey: apiKey));
+        await SendQuietlyAsync(Resource(HttpMethod.Delete, id, origin));
         return current;
     }
 
-    private Task CancelBackgroundAsync(string id, string? apiKey) => SendQuietlyAsync(Resource(HttpMethod.Post, id, "/cancel", apiKey));
+    private Task CancelBackgroundAsync(string id, ProviderRequest origin) => SendQuietlyAsync(Resource(HttpMethod.Post, id, origin, "/cancel"));
 
     /// <summary>Best effort, bounded, and not tied to the caller, who may be gone already.</summary>
     private async Task SendQuietlyAsync(ProviderRequest request)
@@ -354,10 +354,12 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         }
     }
 
-    private static ProviderRequest Resource(HttpMethod method, string id, string suffix = "", string? apiKey = null) =>
+    /// <summary>A call about a background response, with the key and caller of the request that created it.</summary>
+    private static ProviderRequest Resource(HttpMethod method, string id, ProviderRequest origin, string suffix = "") =>
         new(GatewayOperation.ResponsesResource, ReadOnlyMemory<byte>.Empty, string.Empty, stream: false)
         {
-            ApiKey = apiKey,
+            ApiKey = origin.ApiKey,
+            CallerId = origin.CallerId,
             Method = method,
             ResourcePath = $"responses/{Uri.EscapeDataString(id)}{suffix}",
         };

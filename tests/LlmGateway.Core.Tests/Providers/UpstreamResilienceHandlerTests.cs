@@ -6,6 +6,9 @@ namespace LlmGateway.Core.Tests.Providers;
 
 public sealed class UpstreamResilienceHandlerTests : IDisposable
 {
+    /// <summary>The caller of mode None, which stands for every client: its failures open a circuit for everyone.</summary>
+    private static readonly string Everyone = GatewayCaller.Anonymous.Id;
+
     private readonly RecordingClock _clock = new();
     private readonly ScriptedHandler _upstream;
 
@@ -16,12 +19,17 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
     private HttpMessageInvoker Client(UpstreamCircuits? circuits = null) =>
         new(new UpstreamResilienceHandler(circuits ?? new UpstreamCircuits(_clock), _clock) { InnerHandler = _upstream });
 
-    private static HttpRequestMessage Request(string url = "http://upstream.test/v1/chat/completions", bool noRetry = false)
+    private static HttpRequestMessage Request(string url = "http://upstream.test/v1/chat/completions", bool noRetry = false, string? caller = null)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{}") };
         if (noRetry)
         {
             message.Options.Set(UpstreamHttpClient.NoRetry, true);
+        }
+
+        if (caller is not null)
+        {
+            message.Options.Set(UpstreamHttpClient.Caller, caller);
         }
 
         return message;
@@ -33,9 +41,9 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
     /// </summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMessageInvoker client, HttpRequestMessage request)
     {
+        var advanced = _clock.Waits.Count; // the waits of earlier calls are over
         var task = client.SendAsync(request, CancellationToken.None);
         var deadline = System.Diagnostics.Stopwatch.StartNew();
-        var advanced = 0;
         while (!task.IsCompleted && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             if (_clock.WaitAt(advanced) is { } wait)
@@ -193,20 +201,20 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
         var circuit = new UpstreamCircuit(_clock);
         for (var i = 0; i < 20; i++)
         {
-            circuit.TryEnter().Should().BeTrue();
-            circuit.Record(failed: true);
+            circuit.TryEnter(Everyone).Should().BeTrue();
+            circuit.Record(Everyone, failed: true);
         }
 
-        circuit.TryEnter().Should().BeFalse();
+        circuit.TryEnter(Everyone).Should().BeFalse();
         _clock.Advance(TimeSpan.FromSeconds(15));
-        circuit.TryEnter().Should().BeTrue("the first caller after the break probes");
-        circuit.TryEnter().Should().BeFalse("only one probe at a time");
-        circuit.Record(failed: true);
-        circuit.TryEnter().Should().BeFalse();
+        circuit.TryEnter(Everyone).Should().BeTrue("the first caller after the break probes");
+        circuit.TryEnter(Everyone).Should().BeFalse("only one probe at a time");
+        circuit.Record(Everyone, failed: true);
+        circuit.TryEnter(Everyone).Should().BeFalse();
         _clock.Advance(TimeSpan.FromSeconds(14));
-        circuit.TryEnter().Should().BeFalse();
+        circuit.TryEnter(Everyone).Should().BeFalse();
         _clock.Advance(TimeSpan.FromSeconds(1));
-        circuit.TryEnter().Should().BeTrue();
+        circuit.TryEnter(Everyone).Should().BeTrue();
     }
 
     [Fact]
@@ -215,13 +223,13 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
         var circuit = new UpstreamCircuit(_clock);
         for (var i = 0; i < 20; i++)
         {
-            circuit.Record(failed: true);
+            circuit.Record(Everyone, failed: true);
         }
 
         _clock.Advance(TimeSpan.FromSeconds(15));
-        circuit.TryEnter().Should().BeTrue();
+        circuit.TryEnter(Everyone).Should().BeTrue();
         circuit.Abandon();
-        circuit.TryEnter().Should().BeTrue();
+        circuit.TryEnter(Everyone).Should().BeTrue();
     }
 
     [Fact]
@@ -230,25 +238,25 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
         var circuit = new UpstreamCircuit(_clock);
         for (var i = 0; i < 19; i++)
         {
-            circuit.Record(failed: true);
+            circuit.Record(Everyone, failed: true);
         }
 
         _clock.Advance(TimeSpan.FromSeconds(31));
-        circuit.Record(failed: false);
+        circuit.Record(Everyone, failed: false);
         for (var i = 0; i < 18; i++)
         {
-            circuit.Record(failed: false);
+            circuit.Record(Everyone, failed: false);
         }
 
-        circuit.Record(failed: true);
-        circuit.TryEnter().Should().BeTrue("1 failure in the last 30 s out of 20 calls");
+        circuit.Record(Everyone, failed: true);
+        circuit.TryEnter(Everyone).Should().BeTrue("1 failure in the last 30 s out of 20 calls");
 
         for (var i = 0; i < 20; i++)
         {
-            circuit.Record(failed: true);
+            circuit.Record(Everyone, failed: true);
         }
 
-        circuit.TryEnter().Should().BeFalse("21 failures out of 40 calls in the window");
+        circuit.TryEnter(Everyone).Should().BeFalse("21 failures out of 40 calls in the window");
     }
 
     [Fact]
@@ -283,6 +291,141 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
         _upstream.Script(HttpStatusCode.OK);
         using var other = await SendAsync(client, Request("http://failing.test:8080/v1/chat/completions"));
         other.StatusCode.Should().Be(HttpStatusCode.OK, "another port is another upstream");
+    }
+
+    [Fact]
+    public async Task Circuit_OneCallersRetriedFailures_HoldBackThatCallerOnly()
+    {
+        var client = Client();
+        _upstream.Script(HttpStatusCode.OK);
+        using (var first = await SendAsync(client, Request(caller: "key-b")))
+        {
+            first.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        // Six requests of one caller, each failing on its first attempt and on both retries: 18 failures of 19 calls.
+        for (var i = 0; i < 6; i++)
+        {
+            _upstream.Script(HttpStatusCode.InternalServerError, HttpStatusCode.InternalServerError, HttpStatusCode.InternalServerError);
+            using var failed = await SendAsync(client, Request(caller: "key-a"));
+            failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        }
+
+        // The seventh fails once more, which trips the circuit: its retry is refused, for that caller only.
+        _upstream.Script(HttpStatusCode.InternalServerError);
+        var held = () => SendAsync(client, Request(caller: "key-a"));
+        var refusal = (await held.Should().ThrowAsync<UpstreamCircuitOpenException>()).Which;
+        refusal.CallerOnly.Should().BeTrue();
+        refusal.RetryAfter.Should().BeGreaterThan(TimeSpan.FromSeconds(14)).And.BeLessThan(TimeSpan.FromSeconds(15), "the break began before the backoff");
+        _upstream.Attempts.Should().HaveCount(20);
+
+        _upstream.Script(HttpStatusCode.OK);
+        using var other = await SendAsync(client, Request(caller: "key-b"));
+        other.StatusCode.Should().Be(HttpStatusCode.OK, "the failures were another caller's own");
+        var again = () => client.SendAsync(Request(caller: "key-a"), CancellationToken.None);
+        await again.Should().ThrowAsync<UpstreamCircuitOpenException>();
+        _upstream.Attempts.Should().HaveCount(21, "the held-back caller's calls sent nothing");
+    }
+
+    [Fact]
+    public void Circuit_FailuresOfOneCaller_DoNotOpenItForAnotherButHoldBackTheFailingOne()
+    {
+        var circuit = new UpstreamCircuit(_clock);
+        circuit.Record("key-b", failed: false);
+        for (var i = 0; i < 19; i++)
+        {
+            circuit.TryEnter("key-a").Should().BeTrue();
+            circuit.Record("key-a", failed: true);
+        }
+
+        circuit.TryEnter("key-a").Should().BeFalse("the caller whose calls failed is held back");
+        circuit.IsHeld("key-a").Should().BeTrue();
+        circuit.TryEnter("key-b").Should().BeTrue("another caller's calls still go");
+        circuit.TryEnter("key-c").Should().BeTrue("so do a newcomer's");
+    }
+
+    [Fact]
+    public void Circuit_OneStrayFailureOfAnotherCaller_DoesNotOpenItForEveryone()
+    {
+        var circuit = new UpstreamCircuit(_clock);
+        for (var i = 0; i < 30; i++)
+        {
+            circuit.Record("key-b", failed: i == 10);
+        }
+
+        for (var i = 0; i < 40; i++)
+        {
+            circuit.Record("key-a", failed: true);
+        }
+
+        circuit.Record("key-b", failed: true);
+
+        circuit.TryEnter("key-b").Should().BeTrue("2 of the other caller's 31 calls failed");
+        circuit.TryEnter("key-a").Should().BeFalse();
+    }
+
+    [Fact]
+    public void Circuit_FailuresOfTwoCallers_OpenItForEveryone()
+    {
+        var circuit = new UpstreamCircuit(_clock);
+        for (var i = 0; i < 10; i++)
+        {
+            circuit.Record("key-a", failed: true);
+            circuit.Record("key-b", failed: true);
+        }
+
+        circuit.TryEnter("key-c").Should().BeFalse("the upstream fails for more than one caller");
+        circuit.IsHeld("key-c").Should().BeFalse("it is open for everyone, not holding back one caller");
+        _clock.Advance(TimeSpan.FromSeconds(15));
+        circuit.TryEnter("key-c").Should().BeTrue("one probe after the break");
+        circuit.TryEnter("key-a").Should().BeFalse("only one");
+    }
+
+    [Fact]
+    public void Circuit_LoneCaller_IsHeldBackAndHeldAgainWhenItFailsAfterItsBreak()
+    {
+        var circuit = new UpstreamCircuit(_clock);
+        for (var i = 0; i < 20; i++)
+        {
+            circuit.Record("key-a", failed: true);
+        }
+
+        circuit.TryEnter("key-a").Should().BeFalse("a lone caller still gets a circuit");
+        circuit.RetryAfter("key-a").Should().Be(TimeSpan.FromSeconds(15));
+        _clock.Advance(TimeSpan.FromSeconds(15));
+        circuit.TryEnter("key-a").Should().BeTrue("its break is over");
+        circuit.Record("key-a", failed: true);
+        circuit.TryEnter("key-a").Should().BeFalse("its first call after the break failed: held back again");
+        circuit.RetryAfter("key-a").Should().Be(TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public void Circuit_HeldBackCallersSuccessAfterItsBreak_ForgetsItsFailures()
+    {
+        var circuit = new UpstreamCircuit(_clock);
+        for (var i = 0; i < 20; i++)
+        {
+            circuit.Record("key-a", failed: true);
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(15));
+        circuit.TryEnter("key-a").Should().BeTrue();
+        circuit.Record("key-a", failed: false);
+        circuit.Record("key-a", failed: true);
+
+        circuit.TryEnter("key-a").Should().BeTrue("1 failure of 2 calls once its earlier failures are forgotten");
+    }
+
+    [Fact]
+    public void Circuit_FailuresOfTheCallerOfModeNone_OpenItForEveryone()
+    {
+        var circuit = new UpstreamCircuit(_clock);
+        for (var i = 0; i < 20; i++)
+        {
+            circuit.Record(GatewayCaller.Anonymous.Id, failed: true);
+        }
+
+        circuit.TryEnter(GatewayCaller.InProcessId).Should().BeFalse("in mode None every client is that one caller");
     }
 
     private static HttpResponseMessage Answer(HttpStatusCode status, int? retryAfterSeconds = null)

@@ -310,8 +310,9 @@ internal sealed class GatewayPipeline(
     /// </summary>
     private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, RequestTelemetry call, CancellationToken cancellationToken)
     {
-        // Targets whose circuit is open go last: tried only when nothing else is left.
-        IReadOnlyList<RouteTarget> candidates = targets.Count > 1 ? targets.OrderBy(t => health.IsOpen(t)).ToList() : targets;
+        // Targets whose circuit is open (for everyone, or for this caller) go last: tried only when nothing else is left.
+        var caller = CircuitScope.CallerOf(request);
+        IReadOnlyList<RouteTarget> candidates = targets.Count > 1 ? targets.OrderBy(t => health.IsOpen(t, caller)).ToList() : targets;
         GatewayResponse? last = null;
         var attempts = 0;
         int? needsLargerThan = null;
@@ -336,7 +337,7 @@ internal sealed class GatewayPipeline(
             }
 
             var isLastCandidate = ReferenceEquals(target, candidates[^1]);
-            if (!health.TryEnter(target) && !isLastCandidate)
+            if (!health.TryEnter(target, caller) && !isLastCandidate)
             {
                 continue; // open circuit, or another request is probing it
             }
@@ -349,7 +350,7 @@ internal sealed class GatewayPipeline(
             GatewayResponse response;
             try
             {
-                response = await AttemptAsync(request, peek, target, allowRetries: isLast, remaining, cancellationToken);
+                response = await AttemptAsync(request, peek, target, caller, allowRetries: isLast, remaining, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -374,14 +375,14 @@ internal sealed class GatewayPipeline(
             response.TargetModel = target.Model;
             if (response.Error is not { } error)
             {
-                health.Succeeded(target);
+                health.Succeeded(target, caller);
                 return response;
             }
 
             last = response;
             if (!IsRetryable(error))
             {
-                health.Succeeded(target); // it answered: alive, whatever it thought of the request
+                health.Succeeded(target, caller); // it answered: alive, whatever it thought of the request
             }
 
             if (IsContextLengthExceeded(error) && target.ContextWindow is { } tooSmall)
@@ -396,7 +397,7 @@ internal sealed class GatewayPipeline(
                 break;
             }
 
-            health.Failed(target, error.RetryAfter, table.Options.Circuit);
+            health.Failed(target, caller, error.RetryAfter, table.Options.Circuit);
         }
 
         return last!;
@@ -433,7 +434,7 @@ internal sealed class GatewayPipeline(
 
     /// <summary>One attempt on one target: the capability check, the body with the target's model, the call, and for a
     /// stream its first event.</summary>
-    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, bool allowRetries, TimeSpan? budget, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> AttemptAsync(GatewayRequest request, RequestPeek peek, RouteTarget target, string caller, bool allowRetries, TimeSpan? budget, CancellationToken cancellationToken)
     {
         var provider = target.Provider;
         var bridged = request.Operation == GatewayOperation.Responses
@@ -476,6 +477,7 @@ internal sealed class GatewayPipeline(
             AllowRetries = allowRetries,
             Timeout = budget,
             ApiKey = apiKey,
+            CallerId = caller,
         };
 
         if (bridged)
@@ -533,6 +535,7 @@ internal sealed class GatewayPipeline(
             ApiKey = request.ProviderApiKey,
             Method = request.Method,
             ResourcePath = request.ResourcePath,
+            CallerId = CircuitScope.CallerOf(request),
         };
         return await CallAsync(provider, providerRequest, cancellationToken);
     }
@@ -564,7 +567,7 @@ internal sealed class GatewayPipeline(
             return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UnsupportedOperation, $"The provider '{provider.Name}' cannot stream.", "stream")), provider);
         }
 
-        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey }, cancellationToken);
+        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId }, cancellationToken);
         if (!chat.IsSuccess)
         {
             return chat;

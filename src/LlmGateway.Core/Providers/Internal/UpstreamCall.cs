@@ -47,7 +47,9 @@ internal static class UpstreamCall
         {
             return GatewayResponse.FromError(new GatewayError(
                 GatewayErrorKind.UpstreamUnavailable,
-                $"The upstream of provider '{provider}' is failing; calls to it are paused for a few seconds.")
+                open.CallerOnly
+                    ? $"The upstream of provider '{provider}' failed on this caller's recent requests; this caller's calls to it are paused for a few seconds."
+                    : $"The upstream of provider '{provider}' is failing; calls to it are paused for a few seconds.")
             {
                 RetryAfter = open.RetryAfter,
             });

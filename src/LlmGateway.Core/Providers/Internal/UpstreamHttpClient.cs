@@ -14,7 +14,8 @@ namespace LlmGateway.Internal;
 /// to the client at once with its <c>retry-after</c> rather than holding the request. Retries happen only before any
 /// byte reached the client: the handler wraps sending and receiving the headers, nothing after.</item>
 /// <item>One circuit breaker per upstream (scheme, host and port): when half the calls in 30 s (at least 20) fail,
-/// calls to that upstream fail at once with 503 for 15 s, then one is let through to probe it.</item>
+/// calls to that upstream fail at once with 503 for 15 s, then one is let through to probe it; when the failures are
+/// one caller's own, only that caller's calls do (<see cref="CircuitScope"/>).</item>
 /// <item>Both in one lean handler (<see cref="UpstreamResilienceHandler"/>), not a Polly pipeline: measured, the
 /// pipeline cost a tenth of the gateway's CPU per request.</item>
 /// <item>No compression asked of upstreams: answers are small (a chat completion is a few kilobytes, an event a few
@@ -33,12 +34,22 @@ internal static class UpstreamHttpClient
     /// <summary>Set on a request message to keep the handler from retrying it (another target will be tried).</summary>
     public static readonly HttpRequestOptionsKey<bool> NoRetry = new("LlmGateway.NoRetry");
 
-    /// <summary>Marks a request message according to <see cref="ProviderRequest.AllowRetries"/>.</summary>
+    /// <summary>Set on a request message to name the caller its outcome counts for in the upstream's circuit
+    /// (<see cref="CircuitScope.CallerOf"/>); a message without it counts as in-process.</summary>
+    public static readonly HttpRequestOptionsKey<string> Caller = new("LlmGateway.Caller");
+
+    /// <summary>Marks a request message according to <see cref="ProviderRequest.AllowRetries"/> and
+    /// <see cref="ProviderRequest.CallerId"/>.</summary>
     public static void Apply(HttpRequestMessage message, ProviderRequest request)
     {
         if (!request.AllowRetries)
         {
             message.Options.Set(NoRetry, true);
+        }
+
+        if (request.CallerId is { } caller)
+        {
+            message.Options.Set(Caller, caller);
         }
     }
 

@@ -7,7 +7,9 @@ namespace LlmGateway.Internal;
 /// Retries and a circuit breaker around each upstream call, as one <see cref="DelegatingHandler"/>: up to
 /// <see cref="MaxRetries"/> retries on the same upstream for connection failures, 408, 429 and 5xx (with jittered
 /// exponential backoff from <see cref="BaseDelay"/>, or the wait the upstream asked for when it is at most
-/// <see cref="UpstreamHttpClient.MaxRetryWait"/>), and one breaker per upstream authority.
+/// <see cref="UpstreamHttpClient.MaxRetryWait"/>), and one breaker per upstream authority. Each call counts for the
+/// caller its request names (<see cref="UpstreamHttpClient.Caller"/>; in-process without one), retries included, so
+/// one caller's failing requests hold back that caller, not everyone (<see cref="CircuitScope"/>).
 /// </summary>
 /// <remarks>
 /// This replaces a Microsoft.Extensions.Http.Resilience (Polly) pipeline with the same policy. Measured under load
@@ -27,12 +29,13 @@ internal sealed class UpstreamResilienceHandler(UpstreamCircuits circuits, TimeP
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var circuit = circuits.For(request.RequestUri!);
+        var caller = request.Options.TryGetValue(UpstreamHttpClient.Caller, out var id) && id is not null ? id : GatewayCaller.InProcessId;
         var retries = request.Options.TryGetValue(UpstreamHttpClient.NoRetry, out var noRetry) && noRetry ? 0 : MaxRetries;
         for (var attempt = 0; ; attempt++)
         {
-            if (!circuit.TryEnter())
+            if (!circuit.TryEnter(caller))
             {
-                throw new UpstreamCircuitOpenException(circuit.RetryAfter);
+                throw new UpstreamCircuitOpenException(circuit.RetryAfter(caller), callerOnly: circuit.IsHeld(caller));
             }
 
             HttpResponseMessage response;
@@ -42,7 +45,7 @@ internal sealed class UpstreamResilienceHandler(UpstreamCircuits circuits, TimeP
             }
             catch (HttpRequestException) when (!cancellationToken.IsCancellationRequested)
             {
-                circuit.Record(failed: true);
+                circuit.Record(caller, failed: true);
                 if (attempt >= retries)
                 {
                     throw;
@@ -58,7 +61,7 @@ internal sealed class UpstreamResilienceHandler(UpstreamCircuits circuits, TimeP
             }
 
             var retryable = IsRetryable(response.StatusCode);
-            circuit.Record(failed: retryable && response.StatusCode != HttpStatusCode.TooManyRequests);
+            circuit.Record(caller, failed: retryable && response.StatusCode != HttpStatusCode.TooManyRequests);
             if (!retryable || attempt >= retries)
             {
                 return response;
@@ -88,12 +91,16 @@ internal sealed class UpstreamResilienceHandler(UpstreamCircuits circuits, TimeP
     }
 }
 
-/// <summary>Thrown by <see cref="UpstreamResilienceHandler"/> while an upstream's circuit is open.</summary>
-internal sealed class UpstreamCircuitOpenException(TimeSpan retryAfter)
-    : HttpRequestException("The upstream's circuit is open: calls to it are paused.")
+/// <summary>Thrown by <see cref="UpstreamResilienceHandler"/> while an upstream's circuit is open, for everyone or for
+/// the calling caller alone.</summary>
+internal sealed class UpstreamCircuitOpenException(TimeSpan retryAfter, bool callerOnly)
+    : HttpRequestException(callerOnly ? "The upstream failed on this caller's recent calls: its calls to it are paused." : "The upstream's circuit is open: calls to it are paused.")
 {
-    /// <summary>How long until the circuit lets a probe through.</summary>
+    /// <summary>How long until the circuit lets the caller try again.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;
+
+    /// <summary>Whether only this caller is held back (its own calls failed), not everyone.</summary>
+    public bool CallerOnly { get; } = callerOnly;
 }
 
 /// <summary>
@@ -111,12 +118,15 @@ internal sealed class UpstreamCircuits(TimeProvider timeProvider)
 
 /// <summary>
 /// A circuit breaker over a sliding window: when at least <see cref="MinimumThroughput"/> calls in the last
-/// <see cref="SamplingDuration"/> ended and at least half of them failed, it opens for <see cref="BreakDuration"/>,
-/// then lets one call through as a probe: its success closes the circuit, its failure opens it again.
+/// <see cref="SamplingDuration"/> ended and at least half of them failed, it trips for <see cref="BreakDuration"/>.
+/// Whom it holds back is <see cref="CircuitScope"/>'s rule: everyone when the failures are spread over callers (then
+/// one call is let through as a probe after the break: its success closes the circuit, its failure opens it again),
+/// else only the caller with the most failures (its next outcome after the break decides the same way for it alone).
 /// </summary>
 /// <remarks>
 /// The window is ten buckets of a tenth of the sampling duration each, so old outcomes leave it in steps rather than
-/// all at once. One lock guards the state; it is held for a few arithmetic operations per call.
+/// all at once. One lock guards the state; it is held for a few arithmetic operations per call, plus a scan of the
+/// few callers followed (<see cref="CallerCounts"/>, <see cref="CallerBreaks"/>) once any call has failed.
 /// </remarks>
 internal sealed class UpstreamCircuit(TimeProvider timeProvider)
 {
@@ -131,40 +141,52 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
     private readonly Lock _lock = new();
     private readonly int[] _calls = new int[Buckets];
     private readonly int[] _failures = new int[Buckets];
+    private readonly CallerCounts _callers = new(Buckets);
+    private readonly CallerBreaks _held = new();
     private long _bucket; // the index (time / bucket width) of the newest bucket written
     private DateTimeOffset? _openUntil;
     private volatile bool _open; // _openUntil is not null; read without the lock on every call
+    private volatile bool _holding; // _held has entries; read without the lock on every call
     private bool _probing;
 
-    /// <summary>How long until a probe may go (zero when closed).</summary>
-    public TimeSpan RetryAfter
+    /// <summary>Whether <paramref name="caller"/> alone is held back now (the circuit is not open for everyone).</summary>
+    public bool IsHeld(string caller)
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                var left = (_openUntil ?? DateTimeOffset.MinValue) - timeProvider.GetUtcNow();
-                return left > TimeSpan.Zero ? left : BreakDuration;
-            }
+            return _openUntil is null && _held.IsHeld(caller, timeProvider.GetUtcNow());
         }
     }
 
-    /// <summary>Whether a call may go now; when the break is over only the first caller gets to probe.</summary>
-    public bool TryEnter()
+    /// <summary>How long until <paramref name="caller"/> may call again (a probe, or the end of its own break).</summary>
+    public TimeSpan RetryAfter(string caller)
     {
-        if (!_open)
+        lock (_lock)
+        {
+            var now = timeProvider.GetUtcNow();
+            var left = _openUntil is { } until ? until - now : _held.Left(caller, now);
+            return left > TimeSpan.Zero ? left : BreakDuration;
+        }
+    }
+
+    /// <summary>Whether a call of <paramref name="caller"/> may go now; when the break is over only the first caller
+    /// gets to probe.</summary>
+    public bool TryEnter(string caller)
+    {
+        if (!_open && !_holding)
         {
             return true; // the common case, read without the lock: a stale read lets one more call through
         }
 
         lock (_lock)
         {
+            var now = timeProvider.GetUtcNow();
             if (_openUntil is not { } until)
             {
-                return true;
+                return !_held.IsHeld(caller, now);
             }
 
-            if (_probing || timeProvider.GetUtcNow() < until)
+            if (_probing || now < until)
             {
                 return false;
             }
@@ -174,17 +196,18 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
         }
     }
 
-    /// <summary>Records how a call ended.</summary>
-    public void Record(bool failed)
+    /// <summary>Records how a call of <paramref name="caller"/> ended.</summary>
+    public void Record(string caller, bool failed)
     {
         lock (_lock)
         {
+            var at = timeProvider.GetUtcNow();
             if (_probing)
             {
                 _probing = false;
                 if (failed)
                 {
-                    _openUntil = timeProvider.GetUtcNow() + BreakDuration;
+                    _openUntil = at + BreakDuration;
                     return;
                 }
 
@@ -192,18 +215,40 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
                 _open = false;
                 Array.Clear(_calls);
                 Array.Clear(_failures);
+                _callers.Clear();
             }
 
-            var now = timeProvider.GetUtcNow().UtcTicks / s_bucketTicks;
-            Advance(now);
+            var now = at.UtcTicks / s_bucketTicks;
+            Advance(now, at);
             var slot = (int)(now % Buckets);
+            if (_holding && _held.IsOver(caller, at))
+            {
+                // The first outcome of a caller after its own break: a failure holds it back again, a success lets it
+                // go and forgets its failures.
+                if (failed)
+                {
+                    _held.Hold(caller, at + BreakDuration, at);
+                    return;
+                }
+
+                _held.Release(caller);
+                Forget(caller);
+                _holding = _held.Count > 0;
+            }
+
             _calls[slot]++;
             if (!failed)
             {
+                _callers.Record(caller, slot, failed: false); // nothing to do unless the caller failed recently
                 return;
             }
 
             _failures[slot]++;
+            if (!CircuitScope.IsShared(caller))
+            {
+                _callers.Record(caller, slot, failed: true);
+            }
+
             int calls = 0, failures = 0;
             for (var i = 0; i < Buckets; i++)
             {
@@ -211,10 +256,20 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
                 failures += _failures[i];
             }
 
-            if (_openUntil is null && calls >= MinimumThroughput && failures >= calls * FailureRatio)
+            if (_openUntil is not null || calls < MinimumThroughput || failures < calls * FailureRatio)
             {
-                _openUntil = timeProvider.GetUtcNow() + BreakDuration;
+                return;
+            }
+
+            if (_callers.Top() is not { } top || CircuitScope.ForEveryone(calls, failures, top.Calls, top.Failures, FailureRatio))
+            {
+                _openUntil = at + BreakDuration;
                 _open = true;
+            }
+            else if (!_held.IsHeld(top.Caller, at))
+            {
+                _held.Hold(top.Caller, at + BreakDuration, at);
+                _holding = true;
             }
         }
     }
@@ -228,7 +283,19 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
         }
     }
 
-    private void Advance(long now)
+    private void Forget(string caller)
+    {
+        if (_callers.Forget(caller) is { } counts)
+        {
+            for (var i = 0; i < Buckets; i++)
+            {
+                _calls[i] -= counts.Calls[i];
+                _failures[i] -= counts.Failures[i];
+            }
+        }
+    }
+
+    private void Advance(long now, DateTimeOffset at)
     {
         if (now == _bucket)
         {
@@ -242,8 +309,14 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
             var slot = (int)((_bucket + i) % Buckets);
             _calls[slot] = 0;
             _failures[slot] = 0;
+            _callers.ClearBucket(slot);
         }
 
         _bucket = now;
+        if (_holding)
+        {
+            _held.Prune(at);
+            _holding = _held.Count > 0;
+        }
     }
 }

@@ -3,17 +3,20 @@ using System.Collections.Concurrent;
 namespace LlmGateway.Internal;
 
 /// <summary>
-/// The passive health of each target (<c>provider/model</c>): a circuit that opens after
+/// The passive health of each target (<c>provider/model</c>): a circuit that trips after
 /// <see cref="CircuitOptions.FailureThreshold"/> retryable failures in a row, or for as long as a <c>Retry-After</c>
-/// asked; while open the target is skipped (if another remains); after the pause one request is let through as a
-/// probe (half-open), and its success closes the circuit, so traffic returns to a target once it recovers.
+/// asked. Whom it holds back follows <see cref="CircuitScope"/>: when the failures in the row came from two or more
+/// callers the circuit opens for everyone (the target is skipped while another remains; after the pause one request is
+/// let through as a probe, and its success closes the circuit), and when they all came from one caller only that
+/// caller is held back (its requests skip the target; its next outcome after the pause decides the same way for it).
 /// </summary>
 internal sealed class TargetHealth(TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Whether a request may go to the target now; in half-open state only the first caller gets to probe.</summary>
-    public bool TryEnter(RouteTarget target)
+    /// <summary>Whether a request of <paramref name="caller"/> may go to the target now; in half-open state only the
+    /// first caller gets to probe.</summary>
+    public bool TryEnter(RouteTarget target, string caller)
     {
         if (!_states.TryGetValue(target.Name, out var state))
         {
@@ -22,12 +25,13 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
 
         lock (state)
         {
+            var now = timeProvider.GetUtcNow();
             if (state.OpenUntil is not { } until)
             {
-                return true;
+                return !state.Held.IsHeld(caller, now);
             }
 
-            if (timeProvider.GetUtcNow() < until || state.Probing)
+            if (now < until || state.Probing)
             {
                 return false;
             }
@@ -37,25 +41,36 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
         }
     }
 
-    /// <summary>Whether the target is available without claiming a probe (for ordering).</summary>
-    public bool IsOpen(RouteTarget target) => IsOpen(target.Name);
+    /// <summary>Whether the target takes no request of <paramref name="caller"/> now: open for everyone, half-open with
+    /// its probe out, or holding that caller back (for ordering; claims no probe).</summary>
+    public bool IsOpen(RouteTarget target, string caller)
+    {
+        if (!_states.TryGetValue(target.Name, out var state))
+        {
+            return false;
+        }
 
-    /// <summary>Whether the target (<c>provider/model</c>) takes no request now: open, or half-open with its probe out.</summary>
-    public bool IsOpen(string targetName) =>
-        _states.TryGetValue(targetName, out var state) && state.OpenUntil is { } until && (timeProvider.GetUtcNow() < until || state.Probing);
+        lock (state)
+        {
+            var now = timeProvider.GetUtcNow();
+            return state.OpenUntil is { } until ? now < until || state.Probing : state.Held.IsHeld(caller, now);
+        }
+    }
 
-    /// <summary>Gets the targets that have failed at least once (the others are closed).</summary>
-    public IEnumerable<string> KnownTargets => _states.Keys;
-
-    public void Succeeded(RouteTarget target)
+    /// <summary>An answer from the target to <paramref name="caller"/> that was not a retryable failure: the target is
+    /// alive, and the caller is not held back.</summary>
+    public void Succeeded(RouteTarget target, string caller)
     {
         if (_states.TryGetValue(target.Name, out var state))
         {
             lock (state)
             {
                 state.ConsecutiveFailures = 0;
+                state.RunCaller = null;
+                state.RunShared = false;
                 state.OpenUntil = null;
                 state.Probing = false;
+                state.Held.Release(caller);
             }
         }
     }
@@ -72,27 +87,51 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
         }
     }
 
-    public void Failed(RouteTarget target, TimeSpan? retryAfter, CircuitOptions options)
+    /// <summary>A retryable failure of the target for <paramref name="caller"/>.</summary>
+    public void Failed(RouteTarget target, string caller, TimeSpan? retryAfter, CircuitOptions options)
     {
         var state = _states.GetOrAdd(target.Name, static _ => new State());
         lock (state)
         {
-            state.ConsecutiveFailures++;
-            state.Probing = false;
             var now = timeProvider.GetUtcNow();
-            if (retryAfter is { } wait && wait > TimeSpan.Zero)
+            var pause = retryAfter is { } wait && wait > TimeSpan.Zero ? wait : options.BreakDuration;
+            if (state.OpenUntil is null && state.Held.IsOver(caller, now))
             {
-                state.OpenUntil = now + wait;
+                // The caller's first outcome after its own break: it failed again, so it is held back again.
+                state.Held.Hold(caller, now + pause, now);
+                return;
             }
-            else if (state.ConsecutiveFailures >= options.FailureThreshold)
+
+            state.ConsecutiveFailures++;
+            if (state.ConsecutiveFailures == 1)
             {
-                state.OpenUntil = now + options.BreakDuration;
+                state.RunCaller = caller;
+                state.RunShared = CircuitScope.IsShared(caller);
+            }
+            else if (!state.RunShared && !string.Equals(state.RunCaller, caller, StringComparison.Ordinal))
+            {
+                state.RunShared = true; // failures in a row from two callers: the target fails for everyone
+            }
+
+            state.Probing = false;
+            if ((retryAfter is not { } asked || asked <= TimeSpan.Zero) && state.ConsecutiveFailures < options.FailureThreshold)
+            {
+                return;
+            }
+
+            if (state.RunShared || state.OpenUntil is not null)
+            {
+                state.OpenUntil = now + pause;
+            }
+            else
+            {
+                state.Held.Hold(caller, now + pause, now);
             }
         }
     }
 
-    /// <summary>Each target that has failed at least once, and whether its circuit is open now (requests skip it), for
-    /// the <c>llmgateway.circuit.open</c> gauge.</summary>
+    /// <summary>Each target that has failed at least once, and whether its circuit is open now for everyone (requests
+    /// skip it), for the <c>llmgateway.circuit.open</c> gauge.</summary>
     public IEnumerable<KeyValuePair<string, bool>> Circuits()
     {
         var now = timeProvider.GetUtcNow();
@@ -108,18 +147,26 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
         }
     }
 
-    /// <summary>Each known target's state, for the health endpoint.</summary>
-    public IReadOnlyDictionary<string, object> Snapshot()
+    /// <summary>Each known target's state, for the health endpoint: whether it is open (or half-open) for everyone, how
+    /// many callers it holds back on their own, and a description naming no caller.</summary>
+    public IReadOnlyList<TargetState> Snapshot()
     {
         var now = timeProvider.GetUtcNow();
-        var result = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+        var result = new List<TargetState>(_states.Count);
         foreach (var (name, state) in _states)
         {
             lock (state)
             {
-                result[name] = state.OpenUntil is { } until
+                var description = state.OpenUntil is { } until
                     ? now < until ? $"open until {until:O}" : "half-open"
                     : state.ConsecutiveFailures > 0 ? $"closed ({state.ConsecutiveFailures} failure(s) in a row)" : "closed";
+                var (held, heldUntil) = state.Held.Active(now);
+                if (held > 0)
+                {
+                    description += $"; {held} caller(s) held back until {heldUntil:O} after failures of their own";
+                }
+
+                result.Add(new TargetState(name, description, state.OpenUntil is not null, held));
             }
         }
 
@@ -130,8 +177,23 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
     {
         public int ConsecutiveFailures { get; set; }
 
+        /// <summary>Gets or sets the caller of the current row of failures while they all came from it.</summary>
+        public string? RunCaller { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the current row of failures counts for everyone.</summary>
+        public bool RunShared { get; set; }
+
         public DateTimeOffset? OpenUntil { get; set; }
 
         public bool Probing { get; set; }
+
+        public CallerBreaks Held { get; } = new();
     }
 }
+
+/// <summary>A target's circuit as the health endpoint reports it.</summary>
+/// <param name="Name">The target, <c>provider/model</c>.</param>
+/// <param name="Description">Its state in words, naming no caller.</param>
+/// <param name="Open">Whether it is open or half-open for everyone.</param>
+/// <param name="HeldCallers">How many callers it holds back on their own.</param>
+internal readonly record struct TargetState(string Name, string Description, bool Open, int HeldCallers);
