@@ -23,8 +23,9 @@ public static class LlmGatewayApplicationBuilderExtensions
     /// <summary>
     /// Answers in OpenAI's error envelope, with <c>x-request-id</c>, what the app would otherwise answer with an empty
     /// body: a path no endpoint maps (404 <c>unknown_url</c>), a method the path's endpoint does not take (405
-    /// <c>method_not_allowed</c>, with its <c>Allow</c>), any other error status left without a body, an exception
-    /// nothing else caught (500 <c>internal_error</c>, logged, no details sent), and a request whose headers are over
+    /// <c>method_not_allowed</c>, with its <c>Allow</c>), any other error status left without a body, a request the server
+    /// could not read (its own status, such as 413), an exception nothing else caught (500 <c>internal_error</c>,
+    /// logged, no details sent), and a request whose headers are over
     /// <see cref="MaxRequestHeadersTotalSize"/> or <see cref="MaxRequestHeaderCount"/> (431
     /// <c>request_headers_too_large</c>) or whose URL is over <see cref="MaxRequestUrlLength"/> (414
     /// <c>uri_too_long</c>).

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -301,6 +302,25 @@ public sealed class HostingTests : IDisposable
         served.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task ErrorEnvelopes_AnExceptionInTheAppIs500WithoutDetailsAndAnUnreadableRequestKeepsItsStatus()
+    {
+        // Two paths of the app's own, past the gateway's endpoints: one fails, one finds its body over a server limit.
+        var host = new GatewayHost(_upstream.Urls[0] + "/v1", configureServices: static services => services.AddTransient<IStartupFilter, FailingPaths>());
+        _hosts.Add(host);
+        using var client = host.CreateClient();
+
+        using var failed = await client.GetAsync("/app/fails");
+        using var tooLarge = await client.GetAsync("/app/too-large");
+
+        failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        var error = await ChatCompletionsTests.ReadErrorAsync(failed);
+        error.GetProperty("code").GetString().Should().Be("internal_error");
+        (await failed.Content.ReadAsStringAsync()).Should().NotContain("secret detail");
+        tooLarge.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await ChatCompletionsTests.ReadErrorAsync(tooLarge)).GetProperty("code").GetString().Should().Be("request_too_large");
+    }
+
     [Theory]
     [InlineData("LlmGateway:MaxRequestBodySizes:Embeddings", "0", "must be a positive number")]
     [InlineData("LlmGateway:MaxRequestBodySizes:Audio", "33554433", "caps every endpoint")]
@@ -401,5 +421,16 @@ public sealed class HostingTests : IDisposable
         request.Headers.Add("Access-Control-Request-Method", "POST");
         request.Headers.Add("Access-Control-Request-Headers", "authorization, content-type, x-llmgateway-provider");
         return request;
+    }
+
+    private sealed class FailingPaths : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            app.Run(static context => context.Request.Path.Value == "/app/fails"
+                ? throw new InvalidOperationException("secret detail")
+                : throw new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", 413));
+        };
     }
 }

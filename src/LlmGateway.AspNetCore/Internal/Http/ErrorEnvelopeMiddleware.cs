@@ -9,7 +9,8 @@ namespace LlmGateway.AspNetCore.Internal;
 /// The app-wide error boundary of <see cref="LlmGatewayApplicationBuilderExtensions.UseLlmGatewayErrorEnvelopes"/>:
 /// requests over the gateway's header and URL limits are refused first (431, 414); an error status that the rest of
 /// the app left without a body (no endpoint: 404; routing's wrong method: 405 with its <c>Allow</c>) gets the
-/// envelope; an exception nothing else caught is logged and answered 500 without details.
+/// envelope; a request the server could not read (<see cref="BadHttpRequestException"/>) gets its status; any other
+/// exception nothing else caught is logged and answered 500 without details.
 /// </summary>
 internal sealed class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger logger)
 {
@@ -29,6 +30,14 @@ internal sealed class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger logg
         try
         {
             await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A body over the server's limit, or one that could not be read: the client's mistake, with its status.
+            context.Response.Clear();
+            context.Response.StatusCode = ex.StatusCode;
+            await WriteAsync(context, ErrorFor(context));
+            return;
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
@@ -65,6 +74,8 @@ internal sealed class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger logg
                 return new GatewayError(
                     GatewayErrorKind.MethodNotAllowed,
                     $"Method {request.Method} is not allowed for {request.PathBase}{request.Path}{(allow.Length > 0 ? $"; use {allow}" : string.Empty)}.");
+            case StatusCodes.Status413PayloadTooLarge:
+                return new GatewayError(GatewayErrorKind.RequestTooLarge, "The request body is larger than this endpoint accepts.");
             default:
                 var reason = ReasonPhrases.GetReasonPhrase(status);
                 return new GatewayError(status >= 500 ? GatewayErrorKind.Internal : GatewayErrorKind.InvalidRequest, (reason.Length > 0 ? reason : "Error " + status) + ".")
