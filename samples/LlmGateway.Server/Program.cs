@@ -10,7 +10,19 @@ builder.AddGatewayTelemetry();
 builder.Services.AddCors();
 builder.Services.AddOpenApi();
 
+// Kestrel refuses a request over its own limits with an empty body, before any middleware runs. Its limits are twice
+// the gateway's, so a request between the two gets the gateway's error envelope (431, 414) instead.
+builder.WebHost.ConfigureKestrel(static kestrel =>
+{
+    kestrel.Limits.MaxRequestHeadersTotalSize = 2 * LlmGatewayApplicationBuilderExtensions.MaxRequestHeadersTotalSize;
+    kestrel.Limits.MaxRequestHeaderCount = 2 * LlmGatewayApplicationBuilderExtensions.MaxRequestHeaderCount;
+    kestrel.Limits.MaxRequestLineSize = 2 * LlmGatewayApplicationBuilderExtensions.MaxRequestUrlLength;
+});
+
 var app = builder.Build();
+
+// Every answer of the host is an error envelope, for its own paths too (/foo: 404, POST /metrics: 405).
+app.UseLlmGatewayErrorEnvelopes();
 app.UseCors();
 app.MapPrometheusScrapingEndpoint();
 app.MapOpenApi();

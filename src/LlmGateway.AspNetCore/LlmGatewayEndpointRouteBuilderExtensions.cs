@@ -16,7 +16,12 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
     /// <c>GET /v1/models/{id}</c>, the health endpoints <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>,
     /// the admin API under <c>/admin/</c> (keys and usage; it answers 404 unless <c>LlmGateway:Auth:AdminKey</c> is
     /// set), and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error envelope. Callers are
-    /// authenticated as <c>LlmGateway:Auth:Mode</c> says before a body is read.
+    /// authenticated as <c>LlmGateway:Auth:Mode</c> says before a body is read. In mode None, which authenticates
+    /// nobody, a request must be addressed to a loopback host or one in <c>LlmGateway:Auth:AllowedHosts</c> (else 403
+    /// <c>host_not_allowed</c>), must not come from a browser page of an origin outside <c>LlmGateway:Cors:Origins</c>
+    /// (else 403 <c>origin_not_allowed</c>), and a body sent to a JSON endpoint must be <c>application/json</c> (else
+    /// 415 <c>unsupported_media_type</c>; transcriptions and translations take <c>multipart/form-data</c> in every mode);
+    /// the health endpoints answer any host and origin.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder (the app, or a group to mount the gateway under a prefix).</param>
     /// <returns>A convention builder for every endpoint mapped, so an app can chain
@@ -62,8 +67,10 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
             .Describe("responseResource", "Retrieves, deletes or cancels a stored response ({id}, {id}/cancel, {id}/input_items).", "Responses", Json);
         group.MapGet("/v1/models", ModelsEndpoints.ListAsync).Describe("listModels", "Lists the models the gateway serves.", "Models", Json);
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync).Describe("retrieveModel", "Describes one model.", "Models", Json);
-        group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync });
-        group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync });
+        // Health answers any Host and Origin in mode None too: probes address the host by an IP or a service name, and
+        // a health report holds no secret and spends nothing.
+        group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync }).WithMetadata(RequestScope.AnyHost.Instance);
+        group.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = HealthWriter.WriteAsync }).WithMetadata(RequestScope.AnyHost.Instance);
         group.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = static check => check.Tags.Contains("ready"),
@@ -79,7 +86,7 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
             },
-        });
+        }).WithMetadata(RequestScope.AnyHost.Instance);
         AdminEndpoints.Map(group);
         group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         GatewayCors.Apply(group, endpoints.ServiceProvider);

@@ -26,6 +26,8 @@ public sealed class AuthModeTests : IDisposable
     private const string LimitedGatewayKey = "lgw-test-limited-key-0004";
     private const string BroughtKey = "sk-caller-own-provider-key-0005";
     private const string AdminKey = "admin-test-key-0006";
+    private const string PinLimitedGatewayKey = "lgw-test-pin-limited-key-0007";
+    private const string BackupOnlyGatewayKey = "lgw-test-backup-only-key-0008";
 
     private readonly WireMockServer _upstream = WireMockServer.Start();
     private readonly WireMockServer _otherUpstream = WireMockServer.Start();
@@ -65,6 +67,13 @@ public sealed class AuthModeTests : IDisposable
             ["LlmGateway:Auth:Keys:3:Key"] = LimitedGatewayKey,
             ["LlmGateway:Auth:Keys:3:Name"] = "limited",
             ["LlmGateway:Auth:Keys:3:AllowedModels:0"] = "gpt-4o*",
+            ["LlmGateway:Auth:Keys:4:Key"] = PinLimitedGatewayKey,
+            ["LlmGateway:Auth:Keys:4:Name"] = "pin-limited",
+            ["LlmGateway:Auth:Keys:4:AllowedModels:0"] = "gpt-4o-mini",
+            ["LlmGateway:Auth:Keys:4:AllowedModels:1"] = "spread",
+            ["LlmGateway:Auth:Keys:5:Key"] = BackupOnlyGatewayKey,
+            ["LlmGateway:Auth:Keys:5:Name"] = "backup-only",
+            ["LlmGateway:Auth:Keys:5:AllowedModels:0"] = "backup/*",
             ["LlmGateway:Providers:backup:Type"] = "OpenAI",
             ["LlmGateway:Providers:backup:BaseUrl"] = _otherUpstream.Urls[0] + "/v1",
             ["LlmGateway:Providers:backup:ApiKey"] = "backup-configured-key",
@@ -82,12 +91,18 @@ public sealed class AuthModeTests : IDisposable
         return new GatewayHost(_upstream.Urls[0] + "/v1", settings, services => services.AddSingleton<ILoggerProvider>(_logs));
     }
 
-    private static async Task<HttpResponseMessage> ChatAsync(HttpClient client, string? bearer, string model = "gpt-4o-mini", string? providerKey = null)
+    private static async Task<HttpResponseMessage> ChatAsync(HttpClient client, string? bearer, string model = "gpt-4o-mini", string? providerKey = null, string? pin = null, string? fallback = null)
     {
+        var fallbacks = fallback is null ? string.Empty : $$""","fallbacks":["{{fallback}}"]""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent($$"""{"model":"{{model}}"{{fallbacks}},"messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
         };
+        if (pin is not null)
+        {
+            request.Headers.Add("x-llmgateway-provider", pin);
+        }
+
         if (bearer is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
@@ -181,6 +196,61 @@ public sealed class AuthModeTests : IDisposable
         using var models = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
         var ids = models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
         ids.Should().NotBeEmpty().And.OnlyContain(id => id!.StartsWith("gpt-4o", StringComparison.Ordinal) || id.Contains("/gpt-4o", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task APinnedInstanceTheKeyMayNotUse_Is403AndNeverReachesTheUpstream()
+    {
+        // The key may use gpt-4o-mini as the gateway routes it, but not openai/gpt-4o-mini named outright: the pin
+        // makes the request exactly that id, so it is refused as that id is.
+        using var host = Host("Gateway");
+        using var client = host.CreateClient();
+
+        using var named = await ChatAsync(client, PinLimitedGatewayKey, "openai/gpt-4o-mini");
+        using var pinned = await ChatAsync(client, PinLimitedGatewayKey, "gpt-4o-mini", pin: "openai");
+
+        named.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        pinned.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        var error = await ErrorOf(pinned);
+        error.GetProperty("code").GetString().Should().Be("model_not_allowed");
+        error.GetProperty("param").GetString().Should().Be("x-llmgateway-provider");
+        error.GetProperty("message").GetString().Should().Contain("openai/gpt-4o-mini");
+        _upstream.LogEntries.Should().BeEmpty();
+        _otherUpstream.LogEntries.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task APinThatPicksAFallbacksTarget_IsCheckedAsThatInstanceAndModel()
+    {
+        // gpt-4o-mini has no target on 'backup', its fallback 'spread' has: the pin sends the request to
+        // backup/gpt-4o-mini, which this key may not use.
+        using var host = Host("Gateway");
+        using var client = host.CreateClient();
+
+        using var response = await ChatAsync(client, PinLimitedGatewayKey, "gpt-4o-mini", pin: "backup", fallback: "spread");
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await ErrorOf(response)).GetProperty("message").GetString().Should().Contain("backup/gpt-4o-mini");
+        _upstream.LogEntries.Should().BeEmpty();
+        _otherUpstream.LogEntries.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task APinnedInstanceTheKeyMayUse_IsServedThere()
+    {
+        using var host = Host("Gateway");
+        using var client = host.CreateClient();
+
+        using var pinned = await ChatAsync(client, BackupOnlyGatewayKey, "gpt-4o-mini", pin: "backup");
+        using var unpinned = await ChatAsync(client, BackupOnlyGatewayKey, "gpt-4o-mini");
+        using var otherPin = await ChatAsync(client, BackupOnlyGatewayKey, "gpt-4o-mini", pin: "openai");
+
+        pinned.StatusCode.Should().Be(HttpStatusCode.OK);
+        pinned.Headers.GetValues("x-llmgateway-provider").Should().Equal("backup");
+        unpinned.StatusCode.Should().Be(HttpStatusCode.Forbidden, "unpinned, gpt-4o-mini goes to openai");
+        otherPin.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        _otherUpstream.LogEntries.Should().ContainSingle();
+        _upstream.LogEntries.Should().BeEmpty();
     }
 
     [Fact]

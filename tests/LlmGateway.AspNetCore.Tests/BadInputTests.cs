@@ -99,6 +99,37 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Theory]
+    [InlineData("GET", "/foo")]
+    [InlineData("GET", "/v2/models")]
+    [InlineData("POST", "/v2/x")]
+    [InlineData("DELETE", "/")]
+    [InlineData("GET", "/health/nope")]
+    public async Task UnknownPathOutsideV1Is404Envelope(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        response.Headers.Contains("x-request-id").Should().BeTrue();
+        var error = await ChatCompletionsTests.ReadErrorAsync(response);
+        error.GetProperty("code").GetString().Should().Be("unknown_url");
+        error.GetProperty("type").GetString().Should().Be("invalid_request_error");
+        error.GetProperty("message").GetString().Should().Contain(path);
+    }
+
+    [Fact]
+    public async Task WrongMethodOnAHostEndpointIs405EnvelopeWithAllow()
+    {
+        using var response = await _client.PostAsync("/openapi/v1.json", null);
+
+        response.StatusCode.Should().Be(HttpStatusCode.MethodNotAllowed);
+        response.Content.Headers.Allow.Should().Contain("GET");
+        response.Headers.Contains("x-request-id").Should().BeTrue();
+        (await ChatCompletionsTests.ReadErrorAsync(response)).GetProperty("code").GetString().Should().Be("method_not_allowed");
+    }
+
+    [Theory]
     [InlineData("GET", "/v1/chat/completions", "POST")]
     [InlineData("PUT", "/v1/embeddings", "POST")]
     [InlineData("POST", "/v1/models", "GET")]

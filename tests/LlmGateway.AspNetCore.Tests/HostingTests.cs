@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -248,6 +249,79 @@ public sealed class HostingTests : IDisposable
     }
 
     [Theory]
+    [InlineData("/v1/chat/completions")]
+    [InlineData("/v1/models")]
+    [InlineData("/foo")]
+    public async Task HeaderLimits_HeadersOverTheGatewaysLimit_Are431EnvelopeOverKestrel(string path)
+    {
+        GivenChatCompletion(Bodies.ChatCompletion);
+        var host = Host();
+        using var client = new HttpClient { BaseAddress = host.StartKestrel() };
+        using var oneLarge = new HttpRequestMessage(path == "/v1/chat/completions" ? HttpMethod.Post : HttpMethod.Get, path);
+        oneLarge.Headers.Add("x-large", new string('a', 40 * 1024));
+        if (path == "/v1/chat/completions")
+        {
+            oneLarge.Content = Json(Bodies.ChatRequest);
+        }
+
+        using var many = new HttpRequestMessage(HttpMethod.Get, path);
+        for (var i = 0; i < 150; i++)
+        {
+            many.Headers.Add($"x-h{i}", "v");
+        }
+
+        using var large = await client.SendAsync(oneLarge);
+        using var numerous = await client.SendAsync(many);
+
+        foreach (var response in new[] { large, numerous })
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.RequestHeaderFieldsTooLarge);
+            response.Headers.Contains("x-request-id").Should().BeTrue();
+            var error = await ChatCompletionsTests.ReadErrorAsync(response);
+            error.GetProperty("code").GetString().Should().Be("request_headers_too_large");
+            error.GetProperty("type").GetString().Should().Be("invalid_request_error");
+        }
+
+        _upstream.LogEntries.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task HeaderLimits_AUrlOverTheGatewaysLimit_Is414EnvelopeOverKestrelWhileHeadersUnderItAreServed()
+    {
+        GivenChatCompletion(Bodies.ChatCompletion);
+        var host = Host();
+        using var client = new HttpClient { BaseAddress = host.StartKestrel() };
+        using var underLimits = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json(Bodies.ChatRequest) };
+        underLimits.Headers.Add("x-large", new string('a', 24 * 1024));
+
+        using var longUrl = await client.GetAsync("/v1/models?q=" + new string('a', 10 * 1024));
+        using var served = await client.SendAsync(underLimits);
+
+        longUrl.StatusCode.Should().Be(HttpStatusCode.RequestUriTooLong);
+        (await ChatCompletionsTests.ReadErrorAsync(longUrl)).GetProperty("code").GetString().Should().Be("uri_too_long");
+        served.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ErrorEnvelopes_AnExceptionInTheAppIs500WithoutDetailsAndAnUnreadableRequestKeepsItsStatus()
+    {
+        // Two paths of the app's own, past the gateway's endpoints: one fails, one finds its body over a server limit.
+        var host = new GatewayHost(_upstream.Urls[0] + "/v1", configureServices: static services => services.AddTransient<IStartupFilter, FailingPaths>());
+        _hosts.Add(host);
+        using var client = host.CreateClient();
+
+        using var failed = await client.GetAsync("/app/fails");
+        using var tooLarge = await client.GetAsync("/app/too-large");
+
+        failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        var error = await ChatCompletionsTests.ReadErrorAsync(failed);
+        error.GetProperty("code").GetString().Should().Be("internal_error");
+        (await failed.Content.ReadAsStringAsync()).Should().NotContain("secret detail");
+        tooLarge.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await ChatCompletionsTests.ReadErrorAsync(tooLarge)).GetProperty("code").GetString().Should().Be("request_too_large");
+    }
+
+    [Theory]
     [InlineData("LlmGateway:MaxRequestBodySizes:Embeddings", "0", "must be a positive number")]
     [InlineData("LlmGateway:MaxRequestBodySizes:Audio", "33554433", "caps every endpoint")]
     public void BodyLimits_ABadLimit_StopsTheStartNamingItsKey(string key, string value, string reason)
@@ -347,5 +421,16 @@ public sealed class HostingTests : IDisposable
         request.Headers.Add("Access-Control-Request-Method", "POST");
         request.Headers.Add("Access-Control-Request-Headers", "authorization, content-type, x-llmgateway-provider");
         return request;
+    }
+
+    private sealed class FailingPaths : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            app.Run(static context => context.Request.Path.Value == "/app/fails"
+                ? throw new InvalidOperationException("secret detail")
+                : throw new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", 413));
+        };
     }
 }

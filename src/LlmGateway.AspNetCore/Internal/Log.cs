@@ -13,4 +13,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Critical, Message = "LlmGateway:Auth:Mode is None (no authentication) but the host listens on {Address}, beyond loopback. Stopping. Configure gateway keys (Mode Gateway), or set LlmGateway:Auth:AllowNoneBeyondLoopback if this is intended.")]
     public static partial void NoneModeExposed(this ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Refused a request in auth mode None ({Code}): Host '{Host}', Origin '{Origin}'. Only loopback hosts, LlmGateway:Auth:AllowedHosts and origins in LlmGateway:Cors:Origins are served.")]
+    public static partial void NoneModeRequestRefused(this ILogger logger, string? code, string? host, string origin);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Debug, Message = "Refused a {Method} request: its headers or URL are over the gateway's limits ({Code}).")]
+    public static partial void RequestOverLimits(this ILogger logger, string method, string? code);
 }

@@ -33,6 +33,16 @@ public sealed class AuthOptions
     /// address is refused.
     /// </summary>
     public bool AllowNoneBeyondLoopback { get; set; }
+
+    /// <summary>
+    /// Gets or sets the host names, besides loopback ones, that requests may be addressed to (their <c>Host</c> header) in
+    /// <see cref="GatewayAuthMode.None"/>: each a name (<c>gateway.internal</c>), a wildcard for its subdomains
+    /// (<c>*.dev.example.com</c>), an IP address, or <c>*</c> for any host; no scheme, no port. Empty: only
+    /// <c>localhost</c>, <c>*.localhost</c>, <c>127.0.0.0/8</c> and <c>[::1]</c>, with any port. Other modes ignore it.
+    /// </summary>
+    /// <remarks>A request addressed to any other name gets 403 <c>host_not_allowed</c>: a web page whose own name
+    /// resolves to this machine (DNS rebinding) could otherwise call the gateway and read its answers.</remarks>
+    public List<string> AllowedHosts { get; set; } = [];
 }
 
 /// <summary>The ways callers authenticate (<c>LlmGateway:Auth:Mode</c>).</summary>

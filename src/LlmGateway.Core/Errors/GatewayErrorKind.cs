@@ -80,4 +80,22 @@ public enum GatewayErrorKind
     /// <summary>A parameter has the right JSON type but a value outside what is allowed (a range, a control character
     /// in a model name). 400, <c>invalid_request_error</c>, <c>invalid_value</c>.</summary>
     InvalidValue,
+
+    /// <summary>The request body's <c>Content-Type</c> is not one the endpoint takes (in auth mode None, JSON endpoints take
+    /// only <c>application/json</c>). 415, <c>invalid_request_error</c>, <c>unsupported_media_type</c>.</summary>
+    UnsupportedMediaType,
+
+    /// <summary>In auth mode None, the request's <c>Host</c> is neither loopback nor in
+    /// <see cref="AuthOptions.AllowedHosts"/>. 403, <c>invalid_request_error</c>, <c>host_not_allowed</c>.</summary>
+    HostNotAllowed,
+
+    /// <summary>In auth mode None, the request comes from a browser page of an origin that
+    /// <see cref="GatewayCorsOptions.Origins"/> does not allow. 403, <c>invalid_request_error</c>, <c>origin_not_allowed</c>.</summary>
+    OriginNotAllowed,
+
+    /// <summary>The request's headers are over the gateway's limits. 431, <c>invalid_request_error</c>, <c>request_headers_too_large</c>.</summary>
+    RequestHeadersTooLarge,
+
+    /// <summary>The request's URL is longer than the gateway accepts. 414, <c>invalid_request_error</c>, <c>uri_too_long</c>.</summary>
+    UriTooLong,
 }

@@ -50,4 +50,29 @@ public sealed class AuthOptionsValidationTests
         failures.Should().Contain("LlmGateway:Auth:AdminKeyHash must be a SHA-256 hash: 64 hex digits.");
         failures.Should().Contain("LlmGateway:RateLimits:DefaultOutputTokens must not be negative.");
     }
+
+    [Theory]
+    [InlineData("gateway.internal")]
+    [InlineData("*.dev.example.com")]
+    [InlineData("192.168.1.20")]
+    [InlineData("[fd00::1]")]
+    [InlineData("fd00::1")]
+    [InlineData("*")]
+    public void AllowedHosts_AHostNameWildcardOrAddress_Passes(string host) =>
+        Failures(o => o.Auth.AllowedHosts.Add(host)).Should().BeEmpty();
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("http://gateway.internal")]
+    [InlineData("gateway.internal:5080")]
+    [InlineData("gateway.internal/v1")]
+    [InlineData("*gateway.internal")]
+    [InlineData("*.192.168.1.20")]
+    [InlineData("[gateway.internal]")]
+    public void Rejects_AnAllowedHostThatIsNotAHost(string host) =>
+        Failures(o =>
+        {
+            o.Auth.AllowedHosts.Add("localhost");
+            o.Auth.AllowedHosts.Add(host);
+        }).Should().ContainSingle().Which.Should().StartWith("LlmGateway:Auth:AllowedHosts:1 must be a host name");
 }

@@ -64,6 +64,11 @@ public class ErrorMapTests
     [InlineData(GatewayErrorKind.UpstreamUnavailable, 503, "server_error", "upstream_unavailable")]
     [InlineData(GatewayErrorKind.StreamInterrupted, 502, "server_error", "stream_interrupted")]
     [InlineData(GatewayErrorKind.Internal, 500, "server_error", "internal_error")]
+    [InlineData(GatewayErrorKind.UnsupportedMediaType, 415, "invalid_request_error", "unsupported_media_type")]
+    [InlineData(GatewayErrorKind.HostNotAllowed, 403, "invalid_request_error", "host_not_allowed")]
+    [InlineData(GatewayErrorKind.OriginNotAllowed, 403, "invalid_request_error", "origin_not_allowed")]
+    [InlineData(GatewayErrorKind.RequestHeadersTooLarge, 431, "invalid_request_error", "request_headers_too_large")]
+    [InlineData(GatewayErrorKind.UriTooLong, 414, "invalid_request_error", "uri_too_long")]
     public void Get_Kind_MapsToTheDocumentedStatusTypeAndCode(GatewayErrorKind kind, int status, string type, string code)
     {
         var entry = ErrorMap.Get(kind);

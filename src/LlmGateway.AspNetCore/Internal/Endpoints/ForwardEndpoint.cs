@@ -40,7 +40,14 @@ internal static class ForwardEndpoint
                 return;
             }
 
-            var limit = RequestBodyLimit.For(services.GetRequiredService<RouteTableProvider>().Current.Options, operation);
+            var options = services.GetRequiredService<RouteTableProvider>().Current.Options;
+            if (options.Auth.Mode == GatewayAuthMode.None && NoneModeRequests.CheckContentType(context, operation) is { } unsupported)
+            {
+                await record.RefuseAsync(unsupported);
+                return;
+            }
+
+            var limit = RequestBodyLimit.For(options, operation);
             var reading = record.Clock.GetTimestamp();
             var (body, readError) = await RequestBodyReader.ReadAsync(context, limit);
             record.ClientTime = record.Clock.GetElapsedTime(reading);
@@ -76,8 +83,8 @@ internal static class ForwardEndpoint
                 Provider = context.Request.Headers[ProviderHeader] is [{ Length: > 0 } pinned] ? pinned : null,
                 Caller = auth.Caller,
                 ProviderApiKey = auth.ProviderKey,
-                // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded); uploads
-                // keep their multipart content type and boundary.
+                // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded), except in
+                // mode None, which took only application/json above; uploads keep their multipart content type and boundary.
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,
             };
             var response = await gateway.SendAsync(request, lifetime.Token);

@@ -9,9 +9,11 @@ namespace LlmGateway.AspNetCore.Internal;
 /// <summary>
 /// What runs around every gateway endpoint: the request id is set first, every log line of the request carries it in
 /// a <c>RequestId</c> scope (nested inside ASP.NET Core's own request scope, which is left as it is), and the answer
-/// is counted by endpoint and status.
+/// is counted by endpoint and status. In auth mode None it refuses, before the endpoint runs, a request whose
+/// <c>Host</c> or <c>Origin</c> that mode does not serve (<see cref="NoneModeRequests"/>); the health endpoints
+/// (marked <see cref="AnyHost"/>) answer any, for probes that address the host by an IP or a service name.
 /// </summary>
-internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics)
+internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics, RouteTableProvider routes)
 {
     public const string LoggerCategory = "LlmGateway.AspNetCore";
 
@@ -19,7 +21,7 @@ internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics)
     public ILogger Logger => logger;
 
     public static RequestScope Create(IServiceProvider services) =>
-        new(services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), services.GetRequiredService<GatewayMetrics>());
+        new(services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), services.GetRequiredService<GatewayMetrics>(), services.GetRequiredService<RouteTableProvider>());
 
     /// <param name="context">The request.</param>
     /// <param name="next">The endpoint's own delegate.</param>
@@ -32,7 +34,18 @@ internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics)
         {
             using (logger.BeginScope(new State(RequestIds.Get(context)!)))
             {
-                await next(context);
+                var options = routes.Current.Options;
+                if (options.Auth.Mode == GatewayAuthMode.None
+                    && NoneModeRequests.CheckHostAndOrigin(context.Request, options) is { } refused
+                    && context.GetEndpoint()?.Metadata.GetMetadata<AnyHost>() is null)
+                {
+                    logger.NoneModeRequestRefused(refused.Code, context.Request.Host.Value, context.Request.Headers.Origin.ToString());
+                    await ErrorResults.WriteAsync(context, refused);
+                }
+                else
+                {
+                    await next(context);
+                }
             }
 
             status = context.Response.StatusCode;
@@ -41,6 +54,12 @@ internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics)
         {
             metrics.RecordRequest(endpoint, status);
         }
+    }
+
+    /// <summary>Marks an endpoint that answers in auth mode None whatever the request's <c>Host</c> and <c>Origin</c>.</summary>
+    internal sealed class AnyHost
+    {
+        public static readonly AnyHost Instance = new();
     }
 
     /// <summary>The scope's state: one <c>RequestId</c> value, for structured loggers, and a readable text for others.</summary>

@@ -19,8 +19,15 @@ internal sealed class CallerPolicy(
     ILogger<CallerPolicy> logger)
 {
     /// <summary>Checks a request against its caller's policy and takes what it needs from the rate limits.</summary>
+    /// <param name="table">The route table (the default rate-limit strategy and output budget).</param>
+    /// <param name="request">The request.</param>
+    /// <param name="peek">What the body names (model, fallbacks), or null for a request without a model.</param>
+    /// <param name="pinnedModel">For a request pinned to an instance by <c>x-llmgateway-provider</c>, the
+    /// <c>instance/model</c> id of where it goes: allowed models and model limits are applied to it, exactly as to a
+    /// request that named that id, instead of to the model as the body names it.</param>
+    /// <param name="cancellationToken">Cancels the store calls.</param>
     /// <returns>The admission, or the refusal (403, 429).</returns>
-    public async ValueTask<(Admission? Admission, GatewayError? Error)> AdmitAsync(RouteTable table, GatewayRequest request, RequestPeek? peek, CancellationToken cancellationToken)
+    public async ValueTask<(Admission? Admission, GatewayError? Error)> AdmitAsync(RouteTable table, GatewayRequest request, RequestPeek? peek, string? pinnedModel, CancellationToken cancellationToken)
     {
         var caller = request.Caller;
         if (caller is null)
@@ -34,13 +41,19 @@ internal sealed class CallerPolicy(
         }
 
         var key = caller.Key;
-        var model = peek?.Model;
+        var named = peek?.Model;
+        var model = named is null ? null : pinnedModel ?? named;
         if (model is not null)
         {
             if (!caller.MayUse(model))
             {
                 metrics.Refused("model");
-                return (null, Forbidden(caller, model, "model"));
+                return (null, pinnedModel is null
+                    ? Forbidden(caller, model, "model")
+                    : new GatewayError(
+                        GatewayErrorKind.PermissionDenied,
+                        $"The key '{Display(caller)}' may not use the model '{pinnedModel}' (the model '{named}' on the instance named by x-llmgateway-provider).",
+                        "x-llmgateway-provider"));
             }
 
             if (peek?.Fallbacks is { } fallbacks)

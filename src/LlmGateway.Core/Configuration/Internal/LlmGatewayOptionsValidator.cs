@@ -160,6 +160,7 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         }
 
         ValidatePolicy(errors, auth.Client, $"{Prefix}Auth:Client");
+        ValidateAllowedHosts(errors, auth.AllowedHosts);
         if (options.RateLimits is null || options.RateLimits.DefaultOutputTokens < 0)
         {
             errors.Add($"{Prefix}RateLimits:DefaultOutputTokens must not be negative.");
@@ -168,6 +169,50 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         if (options.RedisKeyPrefix is null)
         {
             errors.Add($"{Prefix}RedisKeyPrefix must not be null.");
+        }
+    }
+
+    private static void ValidateAllowedHosts(List<string> errors, List<string>? hosts)
+    {
+        const string Path = Prefix + "Auth:" + nameof(AuthOptions.AllowedHosts);
+        if (hosts is null)
+        {
+            errors.Add($"{Path} is empty.");
+            return;
+        }
+
+        for (var i = 0; i < hosts.Count; i++)
+        {
+            if (!IsHost(hosts[i]))
+            {
+                errors.Add($"{Path}:{i} must be a host name (gateway.internal), a wildcard for its subdomains (*.example.com), an IP address, or *: no scheme, no port, no path.");
+            }
+        }
+
+        static bool IsHost(string? value)
+        {
+            if (value == "*")
+            {
+                return true;
+            }
+
+            if (string.IsNullOrEmpty(value))
+            {
+                return false;
+            }
+
+            var name = value.StartsWith("*.", StringComparison.Ordinal) ? value[2..] : value;
+            if (name.Length > 2 && name[0] == '[' && name[^1] == ']')
+            {
+                return ReferenceEquals(name, value) && Uri.CheckHostName(name[1..^1]) == UriHostNameType.IPv6;
+            }
+
+            return Uri.CheckHostName(name) switch
+            {
+                UriHostNameType.Dns => true,
+                UriHostNameType.IPv4 or UriHostNameType.IPv6 => ReferenceEquals(name, value),
+                _ => false,
+            };
         }
     }
 

@@ -41,6 +41,11 @@ internal static class ErrorMap
         Set(GatewayErrorKind.ServiceUnavailable, 503, ServerError, "service_unavailable");
         Set(GatewayErrorKind.ServerShuttingDown, 503, ServerError, "server_shutting_down");
         Set(GatewayErrorKind.InvalidValue, 400, InvalidRequestError, "invalid_value");
+        Set(GatewayErrorKind.UnsupportedMediaType, 415, InvalidRequestError, "unsupported_media_type");
+        Set(GatewayErrorKind.HostNotAllowed, 403, InvalidRequestError, "host_not_allowed");
+        Set(GatewayErrorKind.OriginNotAllowed, 403, InvalidRequestError, "origin_not_allowed");
+        Set(GatewayErrorKind.RequestHeadersTooLarge, 431, InvalidRequestError, "request_headers_too_large");
+        Set(GatewayErrorKind.UriTooLong, 414, InvalidRequestError, "uri_too_long");
         return entries;
     }
 

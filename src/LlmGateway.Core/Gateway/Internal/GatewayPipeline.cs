@@ -49,17 +49,17 @@ internal sealed class GatewayPipeline(
             return GatewayResponse.FromError(TooLarge(table.Options.MaxRequestBodySize));
         }
 
-        if (request.Provider is { } pinned && ClientText.IndexOfControl(pinned) is var at and >= 0)
+        if (request.Provider is { } header && ClientText.IndexOfControl(header) is var at and >= 0)
         {
             return GatewayResponse.FromError(new GatewayError(
                 GatewayErrorKind.InvalidValue,
-                $"The {ProviderHeader} header cannot contain control characters ({ClientText.Describe(pinned[at])} at position {at}).",
+                $"The {ProviderHeader} header cannot contain control characters ({ClientText.Describe(header[at])} at position {at}).",
                 ProviderHeader));
         }
 
         if (request.Operation == GatewayOperation.ResponsesResource)
         {
-            var (resourceAdmission, resourceRefusal) = await policy.AdmitAsync(table, request, peek: null, cancellationToken);
+            var (resourceAdmission, resourceRefusal) = await policy.AdmitAsync(table, request, peek: null, pinnedModel: null, cancellationToken);
             if (resourceRefusal is not null)
             {
                 return Refused(resourceRefusal, resourceAdmission);
@@ -85,10 +85,27 @@ internal sealed class GatewayPipeline(
             return GatewayResponse.FromError(UnknownProvider(named));
         }
 
-        var (admission, refusal) = await policy.AdmitAsync(table, request, peek, cancellationToken);
+        // x-llmgateway-provider pins the instance: the request goes to one target, and the caller's policy judges it
+        // by that target's instance/model id, as if the request had named it.
+        RouteTarget? pinned = null;
+        GatewayError? pinError = null;
+        string? pinnedModel = null;
+        if (request.Provider is { } pin)
+        {
+            (pinned, pinError) = await PinAsync(table, pin, peek, cancellationToken);
+            pinnedModel = pinned is { } target ? target.Provider.Name + "/" + target.Model : pin + "/" + peek.Model;
+        }
+
+        var (admission, refusal) = await policy.AdmitAsync(table, request, peek, pinnedModel, cancellationToken);
         if (refusal is not null)
         {
             return Refused(refusal, admission);
+        }
+
+        if (pinError is not null)
+        {
+            await policy.SettleAsync(admission!, table, model: null, provider: null, counts: null);
+            return Refused(pinError, admission);
         }
 
         var clientWantsUsage = peek.IncludeUsage;
@@ -125,7 +142,7 @@ internal sealed class GatewayPipeline(
         var started = timeProvider.GetTimestamp();
         try
         {
-            response = await RouteAsync(table, request, peek, call, cancellationToken);
+            response = await RouteAsync(table, request, peek, pinned, call, cancellationToken);
 
             // A body's usage is read once, for the cache entry and for the accounting.
             usage = response is { IsSuccess: true, Events: null, BodyStream: null } ? UsageReader.FromBody(response.Body.Span) : null;
@@ -236,11 +253,17 @@ internal sealed class GatewayPipeline(
         return response;
     }
 
-    /// <summary>Resolves the targets and fails over among them. A model the table knows, with no fallbacks, pinned
-    /// provider or brought key, goes straight on without a state machine of its own.</summary>
-    private ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
+    /// <summary>Resolves the targets and fails over among them. A pinned request has its one target already; a model
+    /// the table knows, with no fallbacks or brought key, goes straight on without a state machine of its own.</summary>
+    private ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RouteTarget? pinned, RequestTelemetry call, CancellationToken cancellationToken)
     {
-        if (peek.Fallbacks is null && request.Provider is null && request.ProviderApiKey is null && table.Targets(peek.Model) is { } known)
+        if (pinned is not null)
+        {
+            call.Resolve();
+            return FailOverAsync(table, request, peek, [pinned], call, cancellationToken);
+        }
+
+        if (peek.Fallbacks is null && request.ProviderApiKey is null && table.Targets(peek.Model) is { } known)
         {
             call.Resolve();
             return FailOverAsync(table, request, peek, known, call, cancellationToken);
@@ -274,18 +297,6 @@ internal sealed class GatewayPipeline(
             targets = all;
         }
 
-        if (request.Provider is { } pinned)
-        {
-            // x-llmgateway-provider pins the instance for this request: the model goes to it and nowhere else.
-            var provider = table.GetProvider(pinned);
-            if (provider is null)
-            {
-                return GatewayResponse.FromError(UnknownProvider(pinned));
-            }
-
-            targets = [targets.FirstOrDefault(t => ReferenceEquals(t.Provider, provider)) ?? table.WithFacts(new RouteTarget(provider, peek.Model))];
-        }
-
         if (request.ProviderApiKey is not null && targets.Count > 1)
         {
             // A key the caller brought was issued by one upstream: it goes to the first target's upstream and to
@@ -296,6 +307,55 @@ internal sealed class GatewayPipeline(
 
         call.Resolve();
         return await FailOverAsync(table, request, peek, targets, call, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one target of a request pinned to an instance by <c>x-llmgateway-provider</c>: that instance's target among
+    /// the model's (then its fallbacks'), else the model as the body names it, on that instance.
+    /// </summary>
+    private async ValueTask<(RouteTarget? Target, GatewayError? Error)> PinAsync(RouteTable table, string pinned, RequestPeek peek, CancellationToken cancellationToken)
+    {
+        var targets = await TargetsAsync(table, peek.Model, cancellationToken);
+        if (targets is null)
+        {
+            return (null, NotFound(peek.Model, "model"));
+        }
+
+        var provider = table.GetProvider(pinned);
+        var target = provider is null ? null : On(targets, provider);
+        if (peek.Fallbacks is { Count: > 0 } fallbacks)
+        {
+            for (var i = 0; i < fallbacks.Count; i++)
+            {
+                var more = await TargetsAsync(table, fallbacks[i], cancellationToken);
+                if (more is null)
+                {
+                    return (null, NotFound(fallbacks[i], $"fallbacks[{i}]"));
+                }
+
+                target ??= provider is null ? null : On(more, provider);
+            }
+        }
+
+        if (provider is null)
+        {
+            return (null, new GatewayError(GatewayErrorKind.InvalidRequest, $"The provider '{pinned}' named by x-llmgateway-provider is not configured.", "x-llmgateway-provider"));
+        }
+
+        return (target ?? table.WithFacts(new RouteTarget(provider, peek.Model)), null);
+
+        static RouteTarget? On(IReadOnlyList<RouteTarget> targets, ILlmProvider provider)
+        {
+            foreach (var target in targets)
+            {
+                if (ReferenceEquals(target.Provider, provider))
+                {
+                    return target;
+                }
+            }
+
+            return null;
+        }
     }
 
     private static (string Type, string BaseUrl) UpstreamOf(RouteTable table, ILlmProvider provider) =>
