@@ -47,6 +47,17 @@ internal readonly struct RequestPeek
     /// <summary>Gets a value indicating whether the body is multipart: the model's value is raw text, not a JSON string.</summary>
     public bool IsMultipart { get; }
 
+    /// <summary>Gets the Responses request's <c>previous_response_id</c>, when it names one: a stored response the caller
+    /// must own.</summary>
+    public string? PreviousResponseId { get; init; }
+
+    /// <summary>Gets the Responses request's <c>conversation</c> id (the string, or the object's <c>id</c>), when it names
+    /// one: a conversation kept by the upstream account, which the gateway never creates.</summary>
+    public string? Conversation { get; init; }
+
+    /// <summary>Gets the request's <c>cached_content</c>, when it names one: a Gemini context cache the caller must own.</summary>
+    public string? CachedContent { get; init; }
+
     /// <summary>Gets the request's own <c>fallbacks</c> (model names to try after the first), removed before the body goes upstream.</summary>
     public IReadOnlyList<string>? Fallbacks { get; init; }
 
@@ -84,6 +95,7 @@ internal readonly struct RequestPeek
         int modelStart = 0, modelLength = 0;
         bool stream = false, includeUsage = false, hasStreamOptions = false, hasMessages = false, hasInput = false, hasVoice = false;
         List<string>? fallbacks = null;
+        string? previousResponseId = null, cachedContent = null, conversation = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -148,6 +160,42 @@ internal readonly struct RequestPeek
 
                     fallbacks.Add(reader.GetString()!);
                 }
+            }
+            else if (operation == GatewayOperation.Responses && reader.ValueTextEquals("previous_response_id"u8))
+            {
+                reader.Read();
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                {
+                    return WrongType("previous_response_id", "a string");
+                }
+
+                previousResponseId = reader.TokenType == JsonTokenType.String ? NonEmpty(reader.GetString()) : null;
+            }
+            else if (operation == GatewayOperation.Responses && reader.ValueTextEquals("conversation"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    conversation = NonEmpty(reader.GetString());
+                }
+                else if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    if (ReadConversationId(ref reader, out conversation) is { } error)
+                    {
+                        return new RequestPeek(error);
+                    }
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    return WrongType("conversation", "a string or an object");
+                }
+            }
+            else if (operation is GatewayOperation.ChatCompletions or GatewayOperation.Responses && reader.ValueTextEquals("cached_content"u8))
+            {
+                // Another type is left to the provider that reads the field (Gemini answers it with a 400).
+                reader.Read();
+                cachedContent = reader.TokenType == JsonTokenType.String ? NonEmpty(reader.GetString()) : null;
+                reader.Skip();
             }
             else if (operation == GatewayOperation.ChatCompletions && reader.ValueTextEquals("messages"u8))
             {
@@ -220,8 +268,43 @@ internal readonly struct RequestPeek
             return Fail(GatewayErrorKind.MissingParameter, "Missing required parameter: 'voice'.", "voice");
         }
 
-        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage) { Fallbacks = fallbacks, HasStreamOptions = hasStreamOptions };
+        return new RequestPeek(model, modelStart, modelLength, stream, includeUsage)
+        {
+            Fallbacks = fallbacks,
+            HasStreamOptions = hasStreamOptions,
+            PreviousResponseId = previousResponseId,
+            CachedContent = cachedContent,
+            Conversation = conversation,
+        };
     }
+
+    /// <summary>The <c>id</c> of a <c>conversation</c> object; the reader ends on the object's end.</summary>
+    private static GatewayError? ReadConversationId(ref Utf8JsonReader reader, out string? id)
+    {
+        id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (isId)
+            {
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return TypeError("conversation.id", "a string");
+                }
+
+                id = NonEmpty(reader.GetString());
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return null;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static GatewayError? ReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage)
     {
