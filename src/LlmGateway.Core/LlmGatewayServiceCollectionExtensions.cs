@@ -65,7 +65,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.AddHttpClient();
         services.TryAddSingleton<RouteTableProvider>();
         services.TryAddSingleton<ModelListService>();
-        services.TryAddSingleton<ResponseOwners>();
+        services.TryAddSingleton<ResourceOwners>();
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
         services.TryAddSingleton<InFlightCounter>();
         services.TryAddSingleton<TargetHealth>();
@@ -85,7 +85,7 @@ public static class LlmGatewayServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ShutdownDrain>>()));
 
-        // Keys, limits and usage: in memory, or in Redis when LlmGateway:Redis is set.
+        // Keys, limits, usage and who owns which stored resource: in memory, or in Redis when LlmGateway:Redis is set.
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<IKeyStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
             ? ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)
@@ -96,6 +96,9 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<IUsageStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
             ? ActivatorUtilities.CreateInstance<RedisUsageStore>(sp)
             : ActivatorUtilities.CreateInstance<MemoryUsageStore>(sp));
+        services.TryAddSingleton<IResourceOwnerStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
+            ? ActivatorUtilities.CreateInstance<RedisResourceOwnerStore>(sp)
+            : ActivatorUtilities.CreateInstance<MemoryResourceOwnerStore>(sp));
         services.TryAddSingleton<KeyRegistry>();
         services.TryAddSingleton<ProviderKeyProtector>();
         services.TryAddSingleton<TokenEstimator>();

@@ -8,15 +8,39 @@ namespace LlmGateway;
 /// A chat request then uses one by naming it in a <c>cached_content</c> field (OpenAI SDKs send it through their
 /// extra-body option), and the cached tokens show in <c>usage.prompt_tokens_details.cached_tokens</c>.
 /// </summary>
-/// <remarks>Registered by <c>AddGemini()</c>; thread-safe. Failures throw <see cref="LlmGatewayException"/> with the
-/// translated Gemini error.</remarks>
+/// <remarks>
+/// <para>A cache belongs to the caller it was created for: this instance's caches are the in-process caller's, those
+/// of <see cref="ForKey"/> a gateway key's. Only that caller sees it (<see cref="ListAsync"/>), reads, extends or
+/// deletes it, or names it in a request's <c>cached_content</c>; to anyone else, and for a cache the gateway did not
+/// create, it does not exist (<see cref="GatewayErrorKind.NotFound"/>, and 404 over HTTP).</para>
+/// <para>Registered by <c>AddGemini()</c>; thread-safe. Failures throw <see cref="LlmGatewayException"/> with the
+/// translated Gemini error.</para>
+/// </remarks>
 public sealed class GeminiContextCaches
 {
     private readonly RouteTableProvider _routes;
+    private readonly ResourceOwners _owners;
+    private readonly string _owner;
 
-    internal GeminiContextCaches(RouteTableProvider routes)
+    internal GeminiContextCaches(RouteTableProvider routes, ResourceOwners owners, string owner = GatewayCaller.InProcessId)
     {
         _routes = routes;
+        _owners = owners;
+        _owner = owner;
+    }
+
+    /// <summary>
+    /// The context caches of one gateway key: what is created through the result belongs to that key, which can then
+    /// name it in <c>cached_content</c>; only that key's caches are listed, read, extended or deleted through it.
+    /// </summary>
+    /// <param name="keyId">The gateway key's id: the <c>id</c> the admin API shows (a rotation keeps it), which for a
+    /// configured key is its <c>Name</c>; <c>anonymous</c> for the callers of mode None.</param>
+    /// <returns>The caches of that key.</returns>
+    /// <exception cref="ArgumentException"><paramref name="keyId"/> is null or blank.</exception>
+    public GeminiContextCaches ForKey(string keyId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
+        return new GeminiContextCaches(_routes, _owners, keyId);
     }
 
     /// <summary>
@@ -29,23 +53,58 @@ public sealed class GeminiContextCaches
     /// <param name="displayName">An optional display name.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The cache.</returns>
-    public Task<GeminiCachedContent> CreateAsync(string provider, ReadOnlyMemory<byte> chatRequest, TimeSpan ttl, string? displayName = null, CancellationToken cancellationToken = default) =>
-        Get(provider).CreateCacheAsync(chatRequest, ttl, displayName, cancellationToken);
+    public async Task<GeminiCachedContent> CreateAsync(string provider, ReadOnlyMemory<byte> chatRequest, TimeSpan ttl, string? displayName = null, CancellationToken cancellationToken = default)
+    {
+        var gemini = Get(provider);
+        var created = await gemini.CreateCacheAsync(chatRequest, ttl, displayName, cancellationToken);
+        if (created.Name.Length > 0)
+        {
+            await _owners.RecordAsync(OwnedResourceKind.GeminiCache, ResourceOwners.GeminiCacheName(created.Name), _owner, gemini.Name);
+        }
 
-    /// <summary>Lists the caches of an instance.</summary>
+        return created;
+    }
+
+    /// <summary>Lists the caches of an instance that belong to this caller.</summary>
     /// <param name="provider">The Gemini instance name.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The caches.</returns>
-    public Task<IReadOnlyList<GeminiCachedContent>> ListAsync(string provider, CancellationToken cancellationToken = default) =>
-        Get(provider).ListCachesAsync(cancellationToken);
+    public async Task<IReadOnlyList<GeminiCachedContent>> ListAsync(string provider, CancellationToken cancellationToken = default)
+    {
+        var gemini = Get(provider);
+        var all = await gemini.ListCachesAsync(cancellationToken);
+        var mine = new List<GeminiCachedContent>(all.Count);
+        foreach (var cache in all)
+        {
+            if (cache.Name.Length == 0)
+            {
+                continue;
+            }
+
+            var refused = await CheckAsync(gemini, cache.Name, cancellationToken);
+            if (refused is null)
+            {
+                mine.Add(cache);
+            }
+            else if (refused.Kind == GatewayErrorKind.ServiceUnavailable)
+            {
+                throw new LlmGatewayException(refused);
+            }
+        }
+
+        return mine;
+    }
 
     /// <summary>Gets one cache.</summary>
     /// <param name="provider">The Gemini instance name.</param>
     /// <param name="name">The cache name, <c>cachedContents/…</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The cache.</returns>
-    public Task<GeminiCachedContent> GetAsync(string provider, string name, CancellationToken cancellationToken = default) =>
-        Get(provider).CacheRequestAsync(HttpMethod.Get, name, null, null, cancellationToken);
+    public async Task<GeminiCachedContent> GetAsync(string provider, string name, CancellationToken cancellationToken = default)
+    {
+        var gemini = await GetOwnedAsync(provider, name, cancellationToken);
+        return await gemini.CacheRequestAsync(HttpMethod.Get, name, null, null, cancellationToken);
+    }
 
     /// <summary>Sets a cache's time to live, counted from now.</summary>
     /// <param name="provider">The Gemini instance name.</param>
@@ -53,16 +112,47 @@ public sealed class GeminiContextCaches
     /// <param name="ttl">The new time to live.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The cache, with its new expiry.</returns>
-    public Task<GeminiCachedContent> ExtendAsync(string provider, string name, TimeSpan ttl, CancellationToken cancellationToken = default) =>
-        Get(provider).CacheRequestAsync(HttpMethod.Patch, name, "updateMask=ttl", ttl, cancellationToken);
+    public async Task<GeminiCachedContent> ExtendAsync(string provider, string name, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        var gemini = await GetOwnedAsync(provider, name, cancellationToken);
+        return await gemini.CacheRequestAsync(HttpMethod.Patch, name, "updateMask=ttl", ttl, cancellationToken);
+    }
 
     /// <summary>Deletes a cache.</summary>
     /// <param name="provider">The Gemini instance name.</param>
     /// <param name="name">The cache name, <c>cachedContents/…</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the cache is deleted.</returns>
-    public Task DeleteAsync(string provider, string name, CancellationToken cancellationToken = default) =>
-        Get(provider).DeleteCacheAsync(name, cancellationToken);
+    public async Task DeleteAsync(string provider, string name, CancellationToken cancellationToken = default)
+    {
+        var gemini = await GetOwnedAsync(provider, name, cancellationToken);
+        await gemini.DeleteCacheAsync(name, cancellationToken);
+    }
+
+    private async Task<GeminiProvider> GetOwnedAsync(string provider, string name, CancellationToken cancellationToken)
+    {
+        var gemini = Get(provider);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (await CheckAsync(gemini, name, cancellationToken) is { } refused)
+        {
+            throw new LlmGatewayException(refused);
+        }
+
+        return gemini;
+    }
+
+    /// <summary>Null when this caller created the cache on that instance; else the error to answer with.</summary>
+    private async Task<GatewayError?> CheckAsync(GeminiProvider gemini, string name, CancellationToken cancellationToken)
+    {
+        var full = ResourceOwners.GeminiCacheName(name);
+        var (record, outcome) = await _owners.CheckAsync(OwnedResourceKind.GeminiCache, full, _owner, ownAccount: false, cancellationToken);
+        return outcome switch
+        {
+            OwnershipOutcome.Unavailable => ResourceOwners.Unavailable($"the context cache '{full}'"),
+            OwnershipOutcome.Allowed when string.Equals(record?.Provider, gemini.Name, StringComparison.Ordinal) => null,
+            _ => ResourceOwners.GeminiCacheNotFound(full, param: null),
+        };
+    }
 
     private GeminiProvider Get(string provider)
     {

@@ -30,7 +30,7 @@ public static class GeminiGatewayBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, GeminiProviderFactory>());
-        services.TryAddSingleton(static sp => new GeminiContextCaches(sp.GetRequiredService<RouteTableProvider>()));
+        services.TryAddSingleton(static sp => new GeminiContextCaches(sp.GetRequiredService<RouteTableProvider>(), sp.GetRequiredService<ResourceOwners>()));
         UpstreamHttpClient.Add(services, HttpClientName);
         return builder;
     }

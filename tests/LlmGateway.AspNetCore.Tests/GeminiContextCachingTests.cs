@@ -67,6 +67,8 @@ public sealed class GeminiContextCachingTests : IDisposable
     [Fact]
     public async Task ChatRequestUsesTheNamedCacheAndReportsCachedTokens()
     {
+        _gemini.Given(Request.Create().WithPath("/v1beta/cachedContents").UsingPost()).RespondWith(Json("""{"name":"cachedContents/abc123","model":"models/gemini-2.5-flash"}"""));
+        await _services.GetRequiredService<GeminiContextCaches>().CreateAsync("gemini", Encoding.UTF8.GetBytes("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"<a long manual>"}]}"""), TimeSpan.FromMinutes(10));
         _gemini.Given(Request.Create().WithPath("/v1beta/models/gemini-2.5-flash:generateContent").UsingPost()).RespondWith(Json("""
             {"candidates":[{"content":{"role":"model","parts":[{"text":"Page 3."}]},"finishReason":"STOP","index":0}],
              "usageMetadata":{"promptTokenCount":4106,"cachedContentTokenCount":4096,"candidatesTokenCount":3,"totalTokenCount":4109}}
@@ -79,7 +81,7 @@ public sealed class GeminiContextCachingTests : IDisposable
         response.Error.Should().BeNull();
         using var answer = JsonDocument.Parse(response.Body);
         answer.RootElement.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32().Should().Be(4096);
-        using var sent = JsonDocument.Parse(_gemini.LogEntries.Single().RequestMessage.Body!);
+        using var sent = JsonDocument.Parse(_gemini.LogEntries[^1].RequestMessage.Body!);
         sent.RootElement.GetProperty("cachedContent").GetString().Should().Be("cachedContents/abc123");
     }
 

@@ -94,7 +94,7 @@ public sealed class ResponsesTests : IDisposable
     }
 
     [Fact]
-    public async Task UnknownStoredResponseGoesToTheDefaultInstanceOrThePinnedOne()
+    public async Task UnknownStoredResponseIsNotFoundWithoutAskingAnyInstance()
     {
         _upstream.Given(Request.Create().WithPath("/v1/responses/resp_elsewhere").UsingGet()).RespondWith(Json(Created));
         _upstream.Given(Request.Create().WithPath("/second/v1/responses/resp_pinned").UsingGet()).RespondWith(Json(Created));
@@ -102,13 +102,13 @@ public sealed class ResponsesTests : IDisposable
         using var pinned = new HttpRequestMessage(HttpMethod.Get, "/v1/responses/resp_pinned");
         pinned.Headers.Add("x-llmgateway-provider", "second");
 
-        using var fallback = await client.GetAsync("/v1/responses/resp_elsewhere");
+        using var unknown = await client.GetAsync("/v1/responses/resp_elsewhere");
         using var pinnedResponse = await client.SendAsync(pinned);
 
-        fallback.StatusCode.Should().Be(HttpStatusCode.OK);
-        fallback.Headers.GetValues("x-llmgateway-provider").Should().Equal("openai");
-        pinnedResponse.StatusCode.Should().Be(HttpStatusCode.OK);
-        pinnedResponse.Headers.GetValues("x-llmgateway-provider").Should().Equal("second");
+        unknown.StatusCode.Should().Be(HttpStatusCode.NotFound, "the gateway's own key must not read what it did not create");
+        pinnedResponse.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await ChatCompletionsTests.ReadErrorAsync(unknown)).GetProperty("message").GetString().Should().Be("Response with id 'resp_elsewhere' not found.");
+        _upstream.LogEntries.Should().BeEmpty();
     }
 
     [Fact]

@@ -39,7 +39,9 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
         _upstream.Dispose();
     }
 
-    private RunningGateway Instance(params (string Key, string Value)[] policy)
+    private RunningGateway Instance(params (string Key, string Value)[] policy) => Instance(null, policy);
+
+    private RunningGateway Instance(Dictionary<string, string?>? more, params (string Key, string Value)[] policy)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -53,6 +55,11 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
         foreach (var (key, value) in policy)
         {
             settings["LlmGateway:Auth:Keys:0:" + key] = value;
+        }
+
+        foreach (var (key, value) in more ?? [])
+        {
+            settings[key] = value;
         }
 
         var host = new GatewayHost(_upstream.Urls[0] + "/v1", settings);
@@ -149,6 +156,84 @@ public sealed class SharedStateTests : IClassFixture<RedisServer>, IDisposable
         }
 
         status.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AStoredResponseBelongsToItsCreatorOnEveryInstanceAndAfterARestart()
+    {
+        const string Other = "lgw-shared-state-other-key";
+        _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost()).RespondWith(Response.Create().WithStatusCode(200)
+            .WithHeader("Content-Type", "application/json").WithBody("""{"id":"resp_shared1","object":"response","status":"completed","model":"gpt-4.1","output":[]}"""));
+        _upstream.Given(Request.Create().WithPath("/v1/responses/resp_shared1").UsingGet()).RespondWith(Response.Create().WithStatusCode(200)
+            .WithHeader("Content-Type", "application/json").WithBody("""{"id":"resp_shared1","object":"response","status":"completed","model":"gpt-4.1","output":[]}"""));
+        var more = new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
+            ["LlmGateway:Auth:Keys:1:Key"] = Other,
+            ["LlmGateway:Auth:Keys:1:Name"] = "other",
+        };
+        using var b = Instance(more);
+        using (var a = Instance(more))
+        {
+            var (created, _) = await ResourceOwnershipTests.SendAsync(a.Client, Key, HttpMethod.Post, "/v1/responses", """{"model":"gpt-4.1","input":"hi"}""");
+            created.Should().Be(HttpStatusCode.OK);
+        }
+
+        _upstream.ResetLogEntries();
+        var (refused, refusal) = await ResourceOwnershipTests.SendAsync(b.Client, Other, HttpMethod.Get, "/v1/responses/resp_shared1");
+        var (continued, _) = await ResourceOwnershipTests.SendAsync(b.Client, Other, HttpMethod.Post, "/v1/responses", """{"model":"gpt-4.1","input":"more","previous_response_id":"resp_shared1"}""");
+        _upstream.LogEntries.Should().BeEmpty("the other key's requests stop at the gateway");
+        var (served, _) = await ResourceOwnershipTests.SendAsync(b.Client, Key, HttpMethod.Get, "/v1/responses/resp_shared1");
+        using var restarted = Instance(more);
+        var (servedAfterRestart, _) = await ResourceOwnershipTests.SendAsync(restarted.Client, Key, HttpMethod.Get, "/v1/responses/resp_shared1");
+        var (refusedAfterRestart, _) = await ResourceOwnershipTests.SendAsync(restarted.Client, Other, HttpMethod.Get, "/v1/responses/resp_shared1");
+
+        refused.Should().Be(HttpStatusCode.NotFound);
+        refusal.Should().Contain("Response with id 'resp_shared1' not found.");
+        continued.Should().Be(HttpStatusCode.NotFound);
+        served.Should().Be(HttpStatusCode.OK, "the creator is served on the other instance");
+        servedAfterRestart.Should().Be(HttpStatusCode.OK, "the record outlives the instance that made it");
+        refusedAfterRestart.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task WithRedisStoppedAStoredResponseWhoseOwnerCannotBeToldIsA503NotAnotherKeysToRead()
+    {
+        const string Other = "lgw-shared-state-other-key";
+        _upstream.Given(Request.Create().WithPath("/v1/responses").UsingPost()).RespondWith(Response.Create().WithStatusCode(200)
+            .WithHeader("Content-Type", "application/json").WithBody("""{"id":"resp_outage1","object":"response","status":"completed","model":"gpt-4.1","output":[]}"""));
+        _upstream.Given(Request.Create().WithPath("/v1/responses/resp_outage1").UsingGet()).RespondWith(Response.Create().WithStatusCode(200)
+            .WithHeader("Content-Type", "application/json").WithBody("""{"id":"resp_outage1","object":"response","status":"completed","model":"gpt-4.1","output":[]}"""));
+        var more = new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:openai:UseResponsesApi"] = "true",
+            ["LlmGateway:Auth:Keys:1:Key"] = Other,
+            ["LlmGateway:Auth:Keys:1:Name"] = "other",
+        };
+        using var a = Instance(more);
+        using var b = Instance(more);
+        (await ResourceOwnershipTests.SendAsync(a.Client, Key, HttpMethod.Post, "/v1/responses", """{"model":"gpt-4.1","input":"hi"}""")).Status.Should().Be(HttpStatusCode.OK);
+
+        _redis.Stop();
+        try
+        {
+            var (unknownOwner, body) = await ResourceOwnershipTests.SendAsync(b.Client, Other, HttpMethod.Get, "/v1/responses/resp_outage1");
+            var (ownerWhereMade, _) = await ResourceOwnershipTests.SendAsync(a.Client, Key, HttpMethod.Get, "/v1/responses/resp_outage1");
+            var (otherWhereMade, _) = await ResourceOwnershipTests.SendAsync(a.Client, Other, HttpMethod.Get, "/v1/responses/resp_outage1");
+
+            unknownOwner.Should().Be(HttpStatusCode.ServiceUnavailable, "instance b cannot tell whose it is");
+            using (var envelope = JsonDocument.Parse(body))
+            {
+                envelope.RootElement.GetProperty("error").GetProperty("code").GetString().Should().Be("service_unavailable");
+            }
+
+            ownerWhereMade.Should().Be(HttpStatusCode.OK, "instance a recorded it, and keeps that record in memory");
+            otherWhereMade.Should().Be(HttpStatusCode.NotFound);
+        }
+        finally
+        {
+            _redis.Start();
+        }
     }
 
     [Fact]

@@ -749,4 +749,61 @@ public class RequestPeekTests
     {
         Peek(Chat(member)).MaxOutputTokens.Should().BeNull();
     }
+
+    [Fact]
+    public void Read_ResponsesRequestBuildingOnAnother_ReadsThePreviousResponseId()
+    {
+        var peek = Peek("""{"model":"gpt-4.1","input":"more","previous_response_id":"resp_1"}""", GatewayOperation.Responses);
+
+        peek.Error.Should().BeNull();
+        peek.PreviousResponseId.Should().Be("resp_1");
+        Peek("""{"model":"gpt-4.1","input":"more","previous_response_id":null}""", GatewayOperation.Responses).PreviousResponseId.Should().BeNull();
+    }
+
+    [Fact]
+    public void Read_PreviousResponseIdNotAString_IsA400NamingIt()
+    {
+        var peek = Peek("""{"model":"gpt-4.1","input":"more","previous_response_id":7}""", GatewayOperation.Responses);
+
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be("previous_response_id");
+    }
+
+    [Theory]
+    [InlineData(GatewayOperation.ChatCompletions)]
+    [InlineData(GatewayOperation.Responses)]
+    public void Read_CachedContent_IsRead(GatewayOperation operation)
+    {
+        var body = operation == GatewayOperation.ChatCompletions
+            ? Chat("\"cached_content\":\"cachedContents/abc\"")
+            : """{"model":"gemini-2.5-flash","input":"hi","cached_content":"cachedContents/abc"}""";
+
+        var peek = Peek(body, operation);
+
+        peek.Error.Should().BeNull();
+        peek.CachedContent.Should().Be("cachedContents/abc");
+    }
+
+    [Theory]
+    [InlineData("\"conv_1\"", "conv_1")]
+    [InlineData("{\"id\":\"conv_1\"}", "conv_1")]
+    [InlineData("null", null)]
+    public void Read_Conversation_ReadsItsId(string value, string? id)
+    {
+        var peek = Peek($$"""{"model":"gpt-4.1","input":"hi","conversation":{{value}}}""", GatewayOperation.Responses);
+
+        peek.Error.Should().BeNull();
+        peek.Conversation.Should().Be(id);
+    }
+
+    [Theory]
+    [InlineData("7", "conversation")]
+    [InlineData("{\"id\":7}", "conversation.id")]
+    public void Read_ConversationOfTheWrongType_IsA400NamingIt(string value, string param)
+    {
+        var peek = Peek($$"""{"model":"gpt-4.1","input":"hi","conversation":{{value}}}""", GatewayOperation.Responses);
+
+        peek.Error!.Kind.Should().Be(GatewayErrorKind.InvalidParameterType);
+        peek.Error.Param.Should().Be(param);
+    }
 }

@@ -11,7 +11,7 @@ namespace LlmGateway.Internal;
 internal sealed class GatewayPipeline(
     RouteTableProvider routes,
     ModelListService modelLists,
-    ResponseOwners responseOwners,
+    ResourceOwners resourceOwners,
     TargetHealth health,
     InFlightCounter inFlight,
     LatencyTracker latency,
@@ -59,15 +59,7 @@ internal sealed class GatewayPipeline(
 
         if (request.Operation == GatewayOperation.ResponsesResource)
         {
-            var (resourceAdmission, resourceRefusal) = await policy.AdmitAsync(table, request, peek: null, pinnedModel: null, cancellationToken);
-            if (resourceRefusal is not null)
-            {
-                return Refused(resourceRefusal, resourceAdmission);
-            }
-
-            var resource = await SendToResourceOwnerAsync(table, request, cancellationToken);
-            resource.RateLimit = resourceAdmission!.Report;
-            return resource;
+            return await SendResourceRequestAsync(table, request, cancellationToken);
         }
 
         var peek = request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations
@@ -83,6 +75,12 @@ internal sealed class GatewayPipeline(
         {
             // Refused before the caller's limits count it.
             return GatewayResponse.FromError(UnknownProvider(named));
+        }
+
+        if ((peek.PreviousResponseId is not null || peek.CachedContent is not null || peek.Conversation is not null)
+            && await CheckReferencesAsync(request, peek, cancellationToken) is { } unknown)
+        {
+            return GatewayResponse.FromError(unknown);
         }
 
         // x-llmgateway-provider pins the instance: the request goes to one target, and the caller's policy judges it
@@ -559,26 +557,103 @@ internal sealed class GatewayPipeline(
         response.ProviderName = provider.Name;
         if (request.Operation == GatewayOperation.Responses && response.IsSuccess)
         {
-            // Stored responses are later asked for by id alone: remember which instance made each.
-            response = responseOwners.Track(response, provider.Name);
+            // Stored responses are later asked for by id alone: remember who made each, on which instance.
+            response = await resourceOwners.TrackAsync(response, provider.Name, ResourceOwners.OwnerOf(request));
         }
 
         return response.Events is null ? response : await PrefetchFirstEventAsync(response, budget, cancellationToken);
     }
 
     /// <summary>
-    /// A request about a stored response carries no model: it goes to the instance the caller pinned, else the one
-    /// that created the response (remembered by this gateway process), else the default OpenAI instance.
+    /// A request about a stored response (<c>GET</c>, <c>DELETE</c>, <c>…/cancel</c>, <c>…/input_items</c>): refused
+    /// as unknown unless the caller created it, before anything is counted or sent; then admitted by the caller's
+    /// policy and sent to the instance the caller pinned, else the one that created it.
     /// </summary>
-    private async ValueTask<GatewayResponse> SendToResourceOwnerAsync(RouteTable table, GatewayRequest request, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> SendResourceRequestAsync(RouteTable table, GatewayRequest request, CancellationToken cancellationToken)
     {
         if (request.Method is null || request.ResourcePath is null)
         {
             throw new ArgumentException("A ResponsesResource request needs Method and ResourcePath.", nameof(request));
         }
 
-        var id = ResponseOwners.IdOf(request.ResourcePath);
-        var owner = request.Provider ?? (id is null ? null : responseOwners.Owner(id));
+        var id = ResourceOwners.IdOf(request.ResourcePath);
+        var ownAccount = request.ProviderApiKey is not null;
+        var (record, outcome) = id is not null
+            ? await resourceOwners.CheckAsync(OwnedResourceKind.Response, id, ResourceOwners.OwnerOf(request), ownAccount, cancellationToken)
+            : (null, ownAccount ? OwnershipOutcome.Allowed : OwnershipOutcome.NotFound);
+
+        if (outcome != OwnershipOutcome.Allowed)
+        {
+            return GatewayResponse.FromError(outcome == OwnershipOutcome.Unavailable
+                ? ResourceOwners.Unavailable($"the response '{id}'")
+                : ResponseNotFound(id ?? string.Empty));
+        }
+
+        var (admission, refusal) = await policy.AdmitAsync(table, request, peek: null, pinnedModel: null, cancellationToken);
+        if (refusal is not null)
+        {
+            return Refused(refusal, admission);
+        }
+
+        var resource = await SendToResourceOwnerAsync(table, request, record?.Provider, cancellationToken);
+        resource.RateLimit = admission!.Report;
+        return resource;
+    }
+
+    /// <summary>OpenAI's answer for a response id it does not know.</summary>
+    private static GatewayError ResponseNotFound(string id) =>
+        new(GatewayErrorKind.NotFound, $"Response with id '{id}' not found.") { Code = null };
+
+    /// <summary>
+    /// The stored response (<c>previous_response_id</c>) or Gemini context cache (<c>cached_content</c>) a request
+    /// builds on must be the caller's own: any other is answered as unknown, before anything is counted or sent. A
+    /// <c>conversation</c> is never one the gateway handed out (it has no conversations API), so with the gateway's
+    /// provider key it is unknown too.
+    /// </summary>
+    private async ValueTask<GatewayError?> CheckReferencesAsync(GatewayRequest request, RequestPeek peek, CancellationToken cancellationToken)
+    {
+        if (request.ProviderApiKey is not null)
+        {
+            return null; // the caller's own upstream account answers for what it names
+        }
+
+        if (peek.Conversation is { } conversation)
+        {
+            return new GatewayError(GatewayErrorKind.NotFound, $"Conversation with id '{conversation}' not found.", "conversation") { Code = null };
+        }
+
+        var owner = ResourceOwners.OwnerOf(request);
+        if (peek.PreviousResponseId is { } previous)
+        {
+            var (_, outcome) = await resourceOwners.CheckAsync(OwnedResourceKind.Response, previous, owner, ownAccount: false, cancellationToken);
+            if (outcome != OwnershipOutcome.Allowed)
+            {
+                return outcome == OwnershipOutcome.Unavailable
+                    ? ResourceOwners.Unavailable($"the response '{previous}'")
+                    : new GatewayError(GatewayErrorKind.NotFound, $"Previous response with id '{previous}' not found.", "previous_response_id") { Code = "previous_response_not_found" };
+            }
+        }
+
+        if (peek.CachedContent is { } cached)
+        {
+            var name = ResourceOwners.GeminiCacheName(cached);
+            var (_, outcome) = await resourceOwners.CheckAsync(OwnedResourceKind.GeminiCache, name, owner, ownAccount: false, cancellationToken);
+            if (outcome != OwnershipOutcome.Allowed)
+            {
+                return outcome == OwnershipOutcome.Unavailable
+                    ? ResourceOwners.Unavailable($"the context cache '{name}'")
+                    : ResourceOwners.GeminiCacheNotFound(name, "cached_content");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Sends a request about a stored response to the instance the caller pinned, else the one that created
+    /// it, else (an unknown id the caller's own upstream account answers for) the default OpenAI instance.</summary>
+    private async ValueTask<GatewayResponse> SendToResourceOwnerAsync(RouteTable table, GatewayRequest request, string? creator, CancellationToken cancellationToken)
+    {
+        var owner = request.Provider ?? creator;
         var provider = owner is not null ? table.GetProvider(owner) : table.GetDefault(ProviderTypes.OpenAI);
         if (provider is null || (provider.Capabilities & ProviderCapabilities.Responses) == 0)
         {

@@ -25,7 +25,7 @@ internal readonly struct RequestPeek
         "prompt", "conversation", "max_tokens", "max_completion_tokens", "max_output_tokens", "n", "temperature", "top_p",
         "presence_penalty", "frequency_penalty", "top_logprobs", "dimensions", "speed", "seed", "response_format", "logprobs",
         "parallel_tool_calls", "store", "user", "encoding_format", "reasoning_effort", "service_tier", "instructions", "tools",
-        "modalities", "logit_bias", "metadata", "stop", "tool_choice",
+        "modalities", "logit_bias", "metadata", "stop", "tool_choice", "cached_content",
     ];
 
     private static readonly byte[][] s_nameBytes = Array.ConvertAll(s_names, Encoding.UTF8.GetBytes);
@@ -69,6 +69,17 @@ internal readonly struct RequestPeek
     /// <summary>Gets the output budget the body asks for (<c>max_completion_tokens</c>, else <c>max_tokens</c>, else
     /// <c>max_output_tokens</c>), validated as 1 to 2147483647; null when it sets none.</summary>
     public int? MaxOutputTokens { get; init; }
+
+    /// <summary>Gets the Responses request's <c>previous_response_id</c>, when it names one: a stored response the caller
+    /// must own.</summary>
+    public string? PreviousResponseId { get; init; }
+
+    /// <summary>Gets the Responses request's <c>conversation</c> id (the string, or the object's <c>id</c>), when it names
+    /// one: a conversation kept by the upstream account, which the gateway never creates.</summary>
+    public string? Conversation { get; init; }
+
+    /// <summary>Gets the request's <c>cached_content</c>, when it names one: a Gemini context cache the caller must own.</summary>
+    public string? CachedContent { get; init; }
 
     /// <summary>Gets the request's own <c>fallbacks</c> (model names to try after the first), removed before the body goes upstream.</summary>
     public IReadOnlyList<string>? Fallbacks { get; init; }
@@ -115,6 +126,7 @@ internal readonly struct RequestPeek
         bool stream = false, includeUsage = false, hasStreamOptions = false, hasMessages = false, hasInput = false, hasVoice = false, hasContext = false;
         int? maxTokens = null, maxCompletionTokens = null, maxOutputTokens = null;
         List<string>? fallbacks = null;
+        string? previousResponseId = null, cachedContent = null, conversation = null;
 
         // One bit per member the gateway reads or checks: a second one is refused, since a parser behind the gateway
         // may read the other value (the last, where the gateway checked the first).
@@ -226,8 +238,40 @@ internal readonly struct RequestPeek
                     reader.Skip();
                     hasInput = true;
                     break;
+                case Field.PreviousResponseId when operation == GatewayOperation.Responses:
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                    {
+                        return WrongType("previous_response_id", "a string");
+                    }
+
+                    hasContext |= reader.TokenType != JsonTokenType.Null;
+                    previousResponseId = reader.TokenType == JsonTokenType.String ? NonEmpty(reader.GetString()) : null;
+                    break;
+                case Field.Conversation when operation == GatewayOperation.Responses:
+                    hasContext |= reader.TokenType != JsonTokenType.Null;
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        conversation = NonEmpty(reader.GetString());
+                    }
+                    else if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        error = ReadConversationId(ref reader, out conversation);
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return WrongType("conversation", "a string or an object");
+                    }
+
+                    break;
                 case Field.PreviousResponseId or Field.Prompt or Field.Conversation:
                     hasContext |= reader.TokenType != JsonTokenType.Null;
+                    reader.Skip();
+                    break;
+                case Field.CachedContent:
+                    // Another type is left to the provider that reads the field (Gemini answers it with a 400).
+                    cachedContent = operation is GatewayOperation.ChatCompletions or GatewayOperation.Responses && reader.TokenType == JsonTokenType.String
+                        ? NonEmpty(reader.GetString())
+                        : null;
                     reader.Skip();
                     break;
                 case Field.MaxTokens:
@@ -292,8 +336,39 @@ internal readonly struct RequestPeek
             Fallbacks = fallbacks,
             HasStreamOptions = hasStreamOptions,
             MaxOutputTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens,
+            PreviousResponseId = previousResponseId,
+            CachedContent = cachedContent,
+            Conversation = conversation,
         };
     }
+
+    /// <summary>The <c>id</c> of a <c>conversation</c> object; the reader ends on the object's end.</summary>
+    private static GatewayError? ReadConversationId(ref Utf8JsonReader reader, out string? id)
+    {
+        id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (isId)
+            {
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return TypeError("conversation.id", "a string");
+                }
+
+                id = NonEmpty(reader.GetString());
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return null;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>A model name (or a <c>fallbacks</c> entry) with a control character is refused: it would reach the
     /// upstream, response headers and logs.</summary>
@@ -624,5 +699,6 @@ internal readonly struct RequestPeek
         Metadata,
         Stop,
         ToolChoice,
+        CachedContent,
     }
 }
