@@ -76,4 +76,9 @@ public enum GatewayErrorKind
     /// (<see cref="LlmGatewayOptions.ShutdownDrainTimeout"/>) ran out was ended with this as its last event. 503,
     /// <c>server_error</c>, <c>server_shutting_down</c>.</summary>
     ServerShuttingDown,
+
+    /// <summary>A provider instance refused the credentials the gateway holds for it (its configured key, or one
+    /// stored with the caller's gateway key): a 401 or 403 from the upstream that is not about the caller. 502,
+    /// <c>server_error</c>, <c>upstream_auth_failed</c>; the upstream's text is logged, never sent.</summary>
+    UpstreamAuthFailed,
 }

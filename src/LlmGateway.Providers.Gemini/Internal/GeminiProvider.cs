@@ -141,7 +141,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
                 {
                     if (!response.IsSuccessStatusCode)
                     {
-                        return await self.ErrorAsync(response, token);
+                        return await self.ErrorAsync(response, state.Request.ApiKeyFromCaller, token);
                     }
 
                     if (state.Request.Stream)
@@ -223,14 +223,14 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
             _logger,
-            (Provider: this, Uri: uri, Body: body, request.AllowRetries, request.ApiKey, State: state, Translate: translate),
+            (Provider: this, Uri: uri, Body: body, request.AllowRetries, request.ApiKey, request.ApiKeyFromCaller, State: state, Translate: translate),
             static async (call, token, _) =>
             {
                 var self = call.Provider;
                 using var response = await self.PostAsync(call.Uri, call.Body, call.AllowRetries, call.ApiKey, token);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return await self.ErrorAsync(response, token);
+                    return await self.ErrorAsync(response, call.ApiKeyFromCaller, token);
                 }
 
                 using var document = await ReadJsonAsync(response, token);
@@ -324,11 +324,11 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         }
     }
 
-    private async Task<GatewayResponse> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<GatewayResponse> ErrorAsync(HttpResponseMessage response, bool callerKey, CancellationToken cancellationToken)
     {
         _logger.UpstreamStatus(Name, (int)response.StatusCode);
         var body = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
-        return GatewayResponse.FromError(GeminiErrors.FromResponse(Name, (int)response.StatusCode, body, response.Headers.RetryAfter));
+        return GatewayResponse.FromError(GeminiErrors.FromResponse(Name, (int)response.StatusCode, body, response.Headers.RetryAfter, callerKey, _logger));
     }
 
     private static async Task<JsonDocument?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)

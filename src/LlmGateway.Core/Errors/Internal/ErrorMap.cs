@@ -40,6 +40,7 @@ internal static class ErrorMap
         Set(GatewayErrorKind.InsufficientQuota, 429, "insufficient_quota", "insufficient_quota");
         Set(GatewayErrorKind.ServiceUnavailable, 503, ServerError, "service_unavailable");
         Set(GatewayErrorKind.ServerShuttingDown, 503, ServerError, "server_shutting_down");
+        Set(GatewayErrorKind.UpstreamAuthFailed, 502, ServerError, "upstream_auth_failed");
         return entries;
     }
 
