@@ -167,7 +167,7 @@ public sealed class ChatCompletionsTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         var error = await ReadErrorAsync(response);
-        error.GetProperty("message").GetString().Should().Contain("<html>nope</html>");
+        error.GetProperty("message").GetString().Should().Be("The upstream of provider instance 'openai' answered 404 with a non-JSON body.");
         error.GetProperty("code").GetString().Should().Be("upstream_error");
     }
 

@@ -136,7 +136,8 @@ public sealed class OpenAIProviderTests : IDisposable
         var result = await sut.ListModelsAsync();
 
         result.Models.Should().BeEmpty();
-        result.Error!.StatusCode.Should().Be(401);
+        result.Error!.StatusCode.Should().Be(502, "a refusal of the instance's own key is the operator's problem");
+        result.Error.Code.Should().Be("upstream_auth_failed");
     }
 
     private ILlmProvider CreateSut(ProviderOptions options)

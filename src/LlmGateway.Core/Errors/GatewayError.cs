@@ -45,8 +45,9 @@ public sealed class GatewayError
     public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>
-    /// Gets the upstream's own error body (an OpenAI envelope), passed on to the client unchanged, or empty when the
-    /// gateway writes the envelope itself.
+    /// Gets the upstream's own error body (an OpenAI envelope), for the gateway's own checks (is this a context-length
+    /// error?); empty when there was none. It is never sent to the client: the client gets the envelope the gateway
+    /// writes from <see cref="Message"/>, <see cref="Type"/>, <see cref="Param"/> and <see cref="Code"/>.
     /// </summary>
     public ReadOnlyMemory<byte> UpstreamBody { get; init; }
 

@@ -98,4 +98,9 @@ public enum GatewayErrorKind
 
     /// <summary>The request's URL is longer than the gateway accepts. 414, <c>invalid_request_error</c>, <c>uri_too_long</c>.</summary>
     UriTooLong,
+
+    /// <summary>A provider instance refused the credentials the gateway holds for it (its configured key, or one
+    /// stored with the caller's gateway key): a 401 or 403 from the upstream that is not about the caller. 502,
+    /// <c>server_error</c>, <c>upstream_auth_failed</c>; the upstream's text is logged, never sent.</summary>
+    UpstreamAuthFailed,
 }

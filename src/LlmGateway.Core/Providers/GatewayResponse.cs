@@ -50,6 +50,10 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>Gets the model id of the target that gave this answer, as its upstream knows it.</summary>
     public string? TargetModel { get; internal set; }
 
+    /// <summary>Gets the name usage and telemetry record this answer under: <see cref="TargetModel"/> as the
+    /// configuration spells it, or <see cref="Internal.RouteTable.UnresolvedModel"/> for a model the client made up.</summary>
+    internal string? UsageModel { get; set; }
+
     /// <summary>Gets the upstream's own request id, when it sent one.</summary>
     public string? UpstreamRequestId { get; internal set; }
 
@@ -132,6 +136,7 @@ public sealed class GatewayResponse : IAsyncDisposable
         Owner = Owner,
         Attempts = Attempts,
         TargetModel = TargetModel,
+        UsageModel = UsageModel,
         UpstreamRequestId = upstreamRequestId,
     };
 
@@ -142,6 +147,7 @@ public sealed class GatewayResponse : IAsyncDisposable
         ProviderName = ProviderName,
         Attempts = Attempts,
         TargetModel = TargetModel,
+        UsageModel = UsageModel,
         UpstreamRequestId = UpstreamRequestId,
         Owner = owner,
         RateLimit = RateLimit,

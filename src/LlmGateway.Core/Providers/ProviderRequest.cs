@@ -70,6 +70,14 @@ public sealed class ProviderRequest
     /// </summary>
     internal string? CallerId { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether <see cref="ApiKey"/> is the caller's own key (Client mode, or Hybrid with the
+    /// <c>x-llmgateway-provider-key</c> header) rather than a credential the gateway holds (the instance's configured
+    /// key, or one stored with the caller's gateway key). An upstream's 401 or 403 is then about the caller's key and
+    /// reaches the caller as such; otherwise it is the operator's problem and the caller gets a 502.
+    /// </summary>
+    public bool ApiKeyFromCaller { get; init; }
+
     /// <summary>The shorter of <see cref="Timeout"/> and a provider's own timeout.</summary>
     /// <param name="providerTimeout">The provider's own timeout.</param>
     /// <returns>The timeout to use.</returns>

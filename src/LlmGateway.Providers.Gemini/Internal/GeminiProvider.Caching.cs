@@ -108,7 +108,7 @@ internal sealed partial class GeminiProvider
         if (!response.IsSuccessStatusCode)
         {
             var error = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
-            throw new LlmGatewayException(GeminiErrors.FromResponse(Name, (int)response.StatusCode, error, response.Headers.RetryAfter));
+            throw new LlmGatewayException(GeminiErrors.FromResponse(Name, (int)response.StatusCode, error, response.Headers.RetryAfter, callerKey: false, _logger));
         }
 
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);

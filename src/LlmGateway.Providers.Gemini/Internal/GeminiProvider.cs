@@ -141,7 +141,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
                 {
                     if (!response.IsSuccessStatusCode)
                     {
-                        return await self.ErrorAsync(response, token);
+                        return await self.ErrorAsync(response, state.Request.ApiKeyFromCaller, token);
                     }
 
                     if (state.Request.Stream)
@@ -230,7 +230,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
                 using var response = await self.PostAsync(call.Uri, call.Body, call.Request, token);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return await self.ErrorAsync(response, token);
+                    return await self.ErrorAsync(response, call.Request.ApiKeyFromCaller, token);
                 }
 
                 using var document = await ReadJsonAsync(response, token);
@@ -322,11 +322,11 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         }
     }
 
-    private async Task<GatewayResponse> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<GatewayResponse> ErrorAsync(HttpResponseMessage response, bool callerKey, CancellationToken cancellationToken)
     {
         _logger.UpstreamStatus(Name, (int)response.StatusCode);
         var body = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
-        return GatewayResponse.FromError(GeminiErrors.FromResponse(Name, (int)response.StatusCode, body, response.Headers.RetryAfter));
+        return GatewayResponse.FromError(GeminiErrors.FromResponse(Name, (int)response.StatusCode, body, response.Headers.RetryAfter, callerKey, _logger));
     }
 
     private static async Task<JsonDocument?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -161,7 +161,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             {
                 _logger.UpstreamStatus(Name, (int)response.StatusCode);
                 var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
-                return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, UpstreamErrors.RetryAfter(response)))
+                return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, UpstreamErrors.RetryAfter(response), request.ApiKeyFromCaller, _logger))
                     .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
@@ -249,10 +249,10 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             return null;
         }
 
-        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId }, cancellationToken);
+        var response = await SendAsync(new ProviderRequest(GatewayOperation.Responses, body, request.Model, request.Stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId, ApiKeyFromCaller = request.ApiKeyFromCaller }, cancellationToken);
         if (response.Error is { } error)
         {
-            if (error.StatusCode is 404 or 405 or 501 && !Encoding.UTF8.GetString(error.UpstreamBody.Span).Contains("model_not_found", StringComparison.Ordinal))
+            if (error.StatusCode is 404 or 405 or 501 && error.Code != "model_not_found" && !Encoding.UTF8.GetString(error.UpstreamBody.Span).Contains("model_not_found", StringComparison.Ordinal))
             {
                 _responsesUnavailable = true;
                 _logger.ResponsesApiUnavailable(Name);
@@ -381,7 +381,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             if (!response.IsSuccessStatusCode)
             {
                 var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);
-                return ModelListResult.Failure(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, (TimeSpan?)null));
+                return ModelListResult.Failure(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, retry: null, callerKey: false, _logger));
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
@@ -436,14 +436,23 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
     /// <summary>
     /// A Responses API stream, passed on event by event with its event names. It ends with no <c>[DONE]</c>: its last
     /// event (<c>response.completed</c>, <c>response.failed</c>, <c>response.incomplete</c> or <c>error</c>) says how it
-    /// ended, and reaches the client as it is. A stream that stops before one of those was cut.
+    /// ended, and reaches the client as it is, but for a failure's message, masked. A stream that stops before one of
+    /// those was cut.
     /// </summary>
     private async IAsyncEnumerable<GatewayEvent> ReadResponseEventsAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var finished = false;
         await foreach (var item in ReadEventsAsync(response, openAIFraming: false, cancellationToken))
         {
-            finished |= IsTerminal(item);
+            if (IsTerminal(item))
+            {
+                finished = true;
+
+                // A failure event is the gateway's rebuild of the upstream's, its message masked.
+                yield return new GatewayEvent(UpstreamErrors.RebuildResponsesFailure(item.Data, item.EventType), item.EventType);
+                continue;
+            }
+
             yield return item;
         }
 

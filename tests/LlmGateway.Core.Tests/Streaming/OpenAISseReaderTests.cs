@@ -122,17 +122,20 @@ public class OpenAISseReaderTests
     }
 
     [Fact]
-    public async Task ReadAsync_UpstreamErrorEvent_IsYieldedThenThrowsWithTheUpstreamBody()
+    public async Task ReadAsync_UpstreamErrorEvent_IsNotYieldedButThrownTranslatedWithItsKeyMasked()
     {
-        const string error = "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+        const string error = "{\"error\":{\"message\":\"overloaded, key sk-proj-abcdef123456\",\"type\":\"server_error\",\"param\":null,\"code\":\"overloaded\",\"host\":\"lb-7\"}}";
         using var body = Sse($"data: {{\"id\":1}}\n\ndata: {error}\n\ndata: {{\"id\":2}}\n\ndata: [DONE]\n\n");
 
         var (events, failure) = await ReadAllAsync(CreateSut(body));
 
-        events.Should().Equal("{\"id\":1}", error);
+        events.Should().Equal("{\"id\":1}");
         var gatewayError = failure.Should().BeOfType<LlmGatewayException>().Which.Error;
         gatewayError.Kind.Should().Be(GatewayErrorKind.StreamInterrupted);
-        Text(gatewayError.UpstreamBody).Should().Be(error);
+        gatewayError.Message.Should().Be("overloaded, key sk-proj-***");
+        gatewayError.Type.Should().Be("server_error");
+        gatewayError.Code.Should().Be("overloaded");
+        Encoding.UTF8.GetString(ErrorEnvelope.ToBytes(gatewayError)).Should().NotContain("lb-7");
     }
 
     [Fact]

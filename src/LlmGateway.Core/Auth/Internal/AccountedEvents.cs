@@ -12,6 +12,7 @@ internal sealed class AccountedEvents(
     Admission admission,
     RouteTable table,
     string model,
+    string recordAs,
     string? provider,
     GatewayOperation operation,
     bool clientWantsUsage,
@@ -102,7 +103,7 @@ internal sealed class AccountedEvents(
     private ValueTask SettleAsync()
     {
         telemetry?.Usage = _usage;
-        return policy.SettleAsync(admission, table, model, provider, _usage, _chunks);
+        return policy.SettleAsync(admission, table, model, provider, _usage, _chunks, recordAs);
     }
 
     public async ValueTask DisposeAsync()

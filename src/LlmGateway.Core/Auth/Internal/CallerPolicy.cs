@@ -202,7 +202,10 @@ internal sealed class CallerPolicy(
     /// <param name="provider">The provider instance that answered.</param>
     /// <param name="counts">The usage the upstream reported, or null.</param>
     /// <param name="completionEstimate">For a stream without usage: the content chunks seen, about a token each.</param>
-    public async ValueTask SettleAsync(Admission admission, RouteTable table, string? model, string? provider, UsageCounts? counts, long completionEstimate = 0)
+    /// <param name="recordAs">The name the usage is recorded under, when it is not <paramref name="model"/> as it is:
+    /// the configuration's spelling, or <see cref="RouteTable.UnresolvedModel"/> for a model the client made up (its
+    /// price is still <paramref name="model"/>'s).</param>
+    public async ValueTask SettleAsync(Admission admission, RouteTable table, string? model, string? provider, UsageCounts? counts, long completionEstimate = 0, string? recordAs = null)
     {
         if (Interlocked.Exchange(ref admission.Settled, 1) == 1)
         {
@@ -235,9 +238,10 @@ internal sealed class CallerPolicy(
 
             var value = counts!.Value;
             var cost = UsageCost.Of(value, table.Facts.Get(model));
-            metrics.Record(model, provider ?? string.Empty, value, cost);
+            var name = recordAs ?? model;
+            metrics.Record(name, provider ?? string.Empty, value, cost);
             await usage.AddAsync(
-                new UsageEntry(admission.UsageId, model, provider ?? string.Empty)
+                new UsageEntry(admission.UsageId, name, provider ?? string.Empty)
                 {
                     Requests = 1,
                     PromptTokens = value.PromptTokens,

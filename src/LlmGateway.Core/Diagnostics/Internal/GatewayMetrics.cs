@@ -5,9 +5,11 @@ namespace LlmGateway.Internal;
 
 /// <summary>
 /// The request instruments of the <c>LlmGateway</c> meter: OpenTelemetry's GenAI client metrics (the gateway is a
-/// client of its providers) and the gateway's own <c>llmgateway.*</c> ones. Tags are low-cardinality only: a model is
-/// a tag only once it resolved to a configured or listed target, so made-up model names cannot grow the series;
-/// never a request id, a key or a key name.
+/// client of its providers) and the gateway's own <c>llmgateway.*</c> ones. Tags are low-cardinality only: a model
+/// shows by name only when the configuration or an upstream's model list spells it out (see
+/// <see cref="RouteTable.NameOf"/>), any other name a client sends as <see cref="RouteTable.UnresolvedModel"/>, so
+/// made-up model names cannot grow the series; providers by their configured instance names; never a request id, a
+/// key or a key name.
 /// </summary>
 internal sealed class GatewayMetrics
 {

@@ -9,7 +9,9 @@ namespace LlmGateway.Internal;
 /// <c>llmgateway.*</c> measurements, recorded once when the answer is known, or for a stream when it ends.
 /// </summary>
 /// <remarks>Spans follow the GenAI conventions: named <c>{gen_ai.operation.name} {model}</c>, with the GenAI attributes;
-/// a span may carry the request id, a metric tag never does.</remarks>
+/// a span may carry the request id, a metric tag never does. A model name is shown, on spans and metrics alike, only
+/// when the configuration or an upstream's model list spells it out; any other name a client sends shows as
+/// <see cref="RouteTable.UnresolvedModel"/>. Provider names are the configuration's instance names.</remarks>
 internal sealed class RequestTelemetry
 {
     public const string SourceName = "LlmGateway";
@@ -21,8 +23,9 @@ internal sealed class RequestTelemetry
     private readonly TimeProvider _timeProvider;
     private readonly long _started;
     private readonly Activity? _activity;
-    private string? _requestModel;
-    private bool _resolved;
+    private bool _namedModel;
+    private string? _modelTag;
+    private string? _responseModelTag;
     private int _ended;
 
     public RequestTelemetry(GatewayMetrics metrics, TimeProvider timeProvider, GatewayRequest request)
@@ -46,9 +49,6 @@ internal sealed class RequestTelemetry
     /// <summary>Gets the name of the provider instance that answered, if any did.</summary>
     public string? Provider { get; private set; }
 
-    /// <summary>Gets the model id of the target that answered, as its upstream knows it.</summary>
-    public string? ResponseModel { get; private set; }
-
     /// <summary>Gets how many targets were tried (0 when none was: refused, invalid, answered from the cache).</summary>
     public int Attempts { get; private set; }
 
@@ -69,33 +69,43 @@ internal sealed class RequestTelemetry
 
     private string? ProviderType { get; set; }
 
-    /// <summary>The model the client named: a span attribute at once; a metric tag only once <see cref="Resolve"/>d.</summary>
-    public void RequestModel(string model)
-    {
-        _requestModel = model;
-        _activity?.SetTag("gen_ai.request.model", model);
-    }
+    /// <summary>
+    /// The request names a model. Until it resolves (<see cref="Resolve"/>), metric tags and span attributes show it as
+    /// <see cref="RouteTable.UnresolvedModel"/>, never as the client wrote it: client-chosen names must not grow the
+    /// metric series.
+    /// </summary>
+    public void RequestModel(string model) => _namedModel = model is not null;
 
-    /// <summary>The requested model resolved to targets: it becomes a metric tag and part of the span name.</summary>
-    public void Resolve()
+    /// <summary>The requested model resolved to targets.</summary>
+    /// <param name="name">The model as telemetry may show it (the configuration's spelling, or an id an upstream
+    /// lists); null for a name the client made up that was routed by a pattern, shown as
+    /// <see cref="RouteTable.UnresolvedModel"/>.</param>
+    public void Resolve(string? name)
     {
-        _resolved = _requestModel is not null;
-        if (_resolved && _activity is not null)
+        _modelTag = name ?? RouteTable.UnresolvedModel;
+        if (_activity is not null)
         {
-            _activity.DisplayName = $"{Operation} {_requestModel}";
+            _activity.SetTag("gen_ai.request.model", _modelTag);
+            if (name is not null)
+            {
+                _activity.DisplayName = $"{Operation} {name}";
+            }
         }
     }
 
-    public Activity? StartAttempt(RouteTarget target, int number)
+    /// <param name="target">The target.</param>
+    /// <param name="modelName">The target's model as telemetry may show it.</param>
+    /// <param name="number">The attempt's number, from 1.</param>
+    public Activity? StartAttempt(RouteTarget target, string modelName, int number)
     {
         Attempts = number;
         Provider = target.Provider.Name;
         ProviderType = target.Provider.Type;
-        var activity = Source.HasListeners() ? Source.StartActivity($"{Operation} {target.Model}", ActivityKind.Client) : null;
+        var activity = Source.HasListeners() ? Source.StartActivity($"{Operation} {modelName}", ActivityKind.Client) : null;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("gen_ai.operation.name", Operation);
-            activity.SetTag("gen_ai.request.model", target.Model);
+            activity.SetTag("gen_ai.request.model", modelName);
             activity.SetTag("gen_ai.provider.name", ProviderName(target.Provider.Type));
             activity.SetTag("llmgateway.provider", target.Provider.Name);
             activity.SetTag("llmgateway.attempt", number);
@@ -143,15 +153,11 @@ internal sealed class RequestTelemetry
     /// </summary>
     public GatewayResponse Answered(GatewayResponse response)
     {
-        ResponseModel = response.TargetModel ?? ResponseModel;
+        _responseModelTag = response.UsageModel ?? _responseModelTag;
         Provider = response.ProviderName ?? Provider;
         if (response.Cache is { } cache)
         {
             CacheHit = cache.Hit;
-            if (cache.Hit)
-            {
-                Resolve(); // only answers of served models are cached
-            }
         }
 
         if (response.Error is { } error)
@@ -195,6 +201,13 @@ internal sealed class RequestTelemetry
         }
 
         ErrorType = errorType;
+        if (_namedModel && _modelTag is null)
+        {
+            // Refused or not found before it resolved: the name stays the client's own.
+            _modelTag = RouteTable.UnresolvedModel;
+            _activity?.SetTag("gen_ai.request.model", _modelTag);
+        }
+
         var elapsed = Elapsed;
         var tags = Tags(errorType);
         _metrics.RecordDuration(elapsed, tags);
@@ -209,9 +222,9 @@ internal sealed class RequestTelemetry
         if (Attempts > 0)
         {
             var routed = new TagList { { "gen_ai.operation.name", Operation } };
-            if (_resolved)
+            if (_modelTag is not null)
             {
-                routed.Add("gen_ai.request.model", _requestModel);
+                routed.Add("gen_ai.request.model", _modelTag);
             }
 
             _metrics.RecordAttempts(Attempts, routed);
@@ -229,7 +242,7 @@ internal sealed class RequestTelemetry
 
         if (activity.IsAllDataRequested)
         {
-            activity.SetTag("gen_ai.response.model", ResponseModel);
+            activity.SetTag("gen_ai.response.model", _responseModelTag);
             activity.SetTag("gen_ai.provider.name", ProviderType is null ? null : ProviderName(ProviderType));
             activity.SetTag("llmgateway.provider", Provider);
             activity.SetTag("llmgateway.attempts", Attempts);
@@ -253,14 +266,14 @@ internal sealed class RequestTelemetry
     private TagList Tags(string? errorType)
     {
         var tags = new TagList { { "gen_ai.operation.name", Operation } };
-        if (_resolved)
+        if (_modelTag is not null)
         {
-            tags.Add("gen_ai.request.model", _requestModel);
+            tags.Add("gen_ai.request.model", _modelTag);
         }
 
-        if (ResponseModel is not null)
+        if (_responseModelTag is not null)
         {
-            tags.Add("gen_ai.response.model", ResponseModel);
+            tags.Add("gen_ai.response.model", _responseModelTag);
         }
 
         if (ProviderType is not null)

@@ -11,15 +11,10 @@ internal static class ErrorEnvelope
     // application/json, never embedded in HTML, so HTML-sensitive characters need no escaping.
     private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Writes <c>{"error":{"message","type","param","code"}}</c>, or the upstream's own body when it has one.</summary>
+    /// <summary>Writes <c>{"error":{"message","type","param","code"}}</c>: always the gateway's own envelope, never an
+    /// upstream's body as it came.</summary>
     public static void Write(GatewayError error, IBufferWriter<byte> output)
     {
-        if (!error.UpstreamBody.IsEmpty)
-        {
-            output.Write(error.UpstreamBody.Span);
-            return;
-        }
-
         using var writer = new Utf8JsonWriter(output, s_writerOptions);
         writer.WriteStartObject();
         writer.WriteStartObject("error"u8);

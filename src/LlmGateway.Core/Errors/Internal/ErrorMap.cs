@@ -46,6 +46,7 @@ internal static class ErrorMap
         Set(GatewayErrorKind.OriginNotAllowed, 403, InvalidRequestError, "origin_not_allowed");
         Set(GatewayErrorKind.RequestHeadersTooLarge, 431, InvalidRequestError, "request_headers_too_large");
         Set(GatewayErrorKind.UriTooLong, 414, InvalidRequestError, "uri_too_long");
+        Set(GatewayErrorKind.UpstreamAuthFailed, 502, ServerError, "upstream_auth_failed");
         return entries;
     }
 

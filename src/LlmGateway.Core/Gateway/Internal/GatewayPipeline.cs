@@ -113,7 +113,7 @@ internal sealed class GatewayPipeline(
         {
             if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } hit)
             {
-                return await AnswerFromCacheAsync(table, admission!, hit, peek);
+                return await AnswerFromCacheAsync(table, admission!, hit, peek, call);
             }
 
             // Identical requests arriving together: one goes upstream, the others wait for its answer to be stored.
@@ -122,7 +122,7 @@ internal sealed class GatewayPipeline(
                 await leader!.WaitAsync(cancellationToken);
                 if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } shared)
                 {
-                    return await AnswerFromCacheAsync(table, admission!, shared, peek);
+                    return await AnswerFromCacheAsync(table, admission!, shared, peek, call);
                 }
             }
         }
@@ -159,9 +159,16 @@ internal sealed class GatewayPipeline(
         return await AccountAsync(table, admission!, request.Operation, response, usage, clientWantsUsage, call);
     }
 
-    /// <summary>Keeps a successful answer: a body at once, a stream once it has ended cleanly; errors never.</summary>
+    /// <summary>Keeps a successful answer: a body at once, a stream once it has ended cleanly; errors never, nor answers
+    /// for a model the client made up (their hits would be usage under its name).</summary>
     private async ValueTask<GatewayResponse> CacheAsync(CachePlan plan, ResponseCache.Flight? flight, GatewayOperation operation, GatewayResponse response, UsageCounts? usage, long started)
     {
+        if (response.UsageModel == RouteTable.UnresolvedModel)
+        {
+            flight?.Complete();
+            return response;
+        }
+
         if (response.Events is not null && response.IsSuccess && plan.Store)
         {
             return cache.Record(plan, response, flight, started); // completes the flight when the stream ends
@@ -185,10 +192,14 @@ internal sealed class GatewayPipeline(
 
     /// <summary>A hit: its token reservations are given back and it is counted as a request to the model from provider
     /// <c>cache</c>, with no tokens and no cost.</summary>
-    private async ValueTask<GatewayResponse> AnswerFromCacheAsync(RouteTable table, Admission admission, (CachedResponse Entry, TimeSpan Remaining, string Key) hit, RequestPeek peek)
+    private async ValueTask<GatewayResponse> AnswerFromCacheAsync(RouteTable table, Admission admission, (CachedResponse Entry, TimeSpan Remaining, string Key) hit, RequestPeek peek, RequestTelemetry call)
     {
         var response = cache.Answer(hit.Entry, hit.Remaining, hit.Key, peek.Stream, peek.IncludeUsage);
-        await policy.SettleAsync(admission, table, hit.Entry.Model, CallerPolicy.CacheProvider, new UsageCounts(0, 0, 0, 0));
+
+        // Only answers of models that resolved are cached: the names are the configuration's, or an upstream list's.
+        call.Resolve(table.NameOf(peek.Model) ?? peek.Model);
+        response.UsageModel = table.NameOf(hit.Entry.Model) ?? hit.Entry.Model;
+        await policy.SettleAsync(admission, table, hit.Entry.Model, CallerPolicy.CacheProvider, new UsageCounts(0, 0, 0, 0), recordAs: response.UsageModel);
         response.RateLimit = admission.Report;
         return response;
     }
@@ -231,7 +242,7 @@ internal sealed class GatewayPipeline(
         if (response.Events is { } events)
         {
             var accounted = response.WithEvents(
-                new AccountedEvents(events, policy, admission, table, model, response.ProviderName, operation, clientWantsUsage, call),
+                new AccountedEvents(events, policy, admission, table, model, response.UsageModel ?? model, response.ProviderName, operation, clientWantsUsage, call),
                 response.Owner);
             accounted.RateLimit = admission.Report;
             return accounted;
@@ -239,7 +250,7 @@ internal sealed class GatewayPipeline(
 
         var counts = response.BodyStream is not null ? new UsageCounts(0, 0, 0, 0) : bodyUsage;
         call.Usage = response.BodyStream is null ? counts : null;
-        await policy.SettleAsync(admission, table, model, response.ProviderName, counts);
+        await policy.SettleAsync(admission, table, model, response.ProviderName, counts, recordAs: response.UsageModel);
         response.RateLimit = admission.Report;
         return response;
     }
@@ -257,14 +268,18 @@ internal sealed class GatewayPipeline(
     {
         if (pinned is not null)
         {
-            call.Resolve();
-            return FailOverAsync(table, request, peek, [pinned], call, cancellationToken);
+            // The client's model as the configuration spells it, else unresolved: the pin names a configured
+            // instance, but the model after it can be anything.
+            var pinnedName = table.NameOf(peek.Model);
+            call.Resolve(pinnedName);
+            return FailOverAsync(table, request, peek, [pinned], pinnedName, call, cancellationToken);
         }
 
         if (peek.Fallbacks is null && request.ProviderApiKey is null && table.Targets(peek.Model) is { } known)
         {
-            call.Resolve();
-            return FailOverAsync(table, request, peek, known, call, cancellationToken);
+            var name = table.NameOf(peek.Model);
+            call.Resolve(name);
+            return FailOverAsync(table, request, peek, known, name, call, cancellationToken);
         }
 
         return RouteSlowAsync(table, request, peek, call, cancellationToken);
@@ -277,6 +292,10 @@ internal sealed class GatewayPipeline(
         {
             return GatewayResponse.FromError(NotFound(peek.Model, "model"));
         }
+
+        // A name the configuration does not spell out resolved either through a pattern (a catalog prefix,
+        // "<instance>/…"), which a client can fill with anything, or through an upstream's model list, which it cannot.
+        var name = table.NameOf(peek.Model) ?? (table.Targets(peek.Model) is null ? peek.Model : null);
 
         if (peek.Fallbacks is { Count: > 0 } fallbacks)
         {
@@ -303,8 +322,8 @@ internal sealed class GatewayPipeline(
             targets = targets.Where(t => UpstreamOf(table, t.Provider) == upstream).ToList();
         }
 
-        call.Resolve();
-        return await FailOverAsync(table, request, peek, targets, call, cancellationToken);
+        call.Resolve(name);
+        return await FailOverAsync(table, request, peek, targets, name, call, cancellationToken);
     }
 
     /// <summary>
@@ -366,7 +385,15 @@ internal sealed class GatewayPipeline(
     /// others remain. At most <see cref="LlmGatewayOptions.MaxAttempts"/> targets are tried; nothing has reached the
     /// client before an answer is chosen, so no output is ever repeated or cut.
     /// </summary>
-    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, RequestTelemetry call, CancellationToken cancellationToken)
+    /// <param name="table">The route table.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="peek">What was read of its body.</param>
+    /// <param name="targets">The targets, in order.</param>
+    /// <param name="modelName">The requested model as telemetry and usage may show it; null when it is the client's own
+    /// invention (see <see cref="RouteTable.NameOf"/>).</param>
+    /// <param name="call">The call's telemetry.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, string? modelName, RequestTelemetry call, CancellationToken cancellationToken)
     {
         // Targets whose circuit is open (for everyone, or for this caller) go last: tried only when nothing else is left.
         var caller = CircuitScope.CallerOf(request);
@@ -404,7 +431,8 @@ internal sealed class GatewayPipeline(
             var isLast = attempts == table.Options.MaxAttempts || isLastCandidate;
             inFlight.Enter(target.Name);
             var started = timeProvider.GetTimestamp();
-            var span = call.StartAttempt(target, attempts);
+            var targetName = table.NameOf(target.Model) ?? (modelName is not null && target.Model == modelName ? modelName : RouteTable.UnresolvedModel);
+            var span = call.StartAttempt(target, targetName, attempts);
             GatewayResponse response;
             try
             {
@@ -431,6 +459,7 @@ internal sealed class GatewayPipeline(
 
             response.Attempts = attempts;
             response.TargetModel = target.Model;
+            response.UsageModel = targetName;
             if (response.Error is not { } error)
             {
                 health.Succeeded(target, caller);
@@ -467,6 +496,11 @@ internal sealed class GatewayPipeline(
         if (error.StatusCode != 400)
         {
             return false;
+        }
+
+        if (error.Code == "context_length_exceeded")
+        {
+            return true;
         }
 
         var text = error.UpstreamBody.IsEmpty ? error.Message : System.Text.Encoding.UTF8.GetString(error.UpstreamBody.Span);
@@ -536,6 +570,7 @@ internal sealed class GatewayPipeline(
             Timeout = budget,
             ApiKey = apiKey,
             CallerId = caller,
+            ApiKeyFromCaller = request.ProviderApiKey is not null,
         };
 
         if (bridged)
@@ -668,6 +703,7 @@ internal sealed class GatewayPipeline(
         {
             RequestId = request.RequestId,
             ApiKey = request.ProviderApiKey,
+            ApiKeyFromCaller = request.ProviderApiKey is not null,
             Method = request.Method,
             ResourcePath = request.ResourcePath,
             CallerId = CircuitScope.CallerOf(request),
@@ -702,7 +738,7 @@ internal sealed class GatewayPipeline(
             return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UnsupportedOperation, $"The provider '{provider.Name}' cannot stream.", "stream")), provider);
         }
 
-        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId }, cancellationToken);
+        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId, ApiKeyFromCaller = request.ApiKeyFromCaller }, cancellationToken);
         if (!chat.IsSuccess)
         {
             return chat;

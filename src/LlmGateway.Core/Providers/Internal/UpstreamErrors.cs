@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Internal;
 
@@ -13,36 +13,89 @@ internal static class UpstreamErrors
     public const int MaxErrorBodySize = 64 * 1024;
 
     /// <summary>
-    /// An OpenAI-format error (<c>{"error":{…}}</c>) passes through with the upstream's status and body. Anything else
-    /// (an HTML page from a proxy, <c>{"error":"text"}</c>, <c>{"detail":…}</c>) is wrapped in an envelope, keeping
-    /// the status.
+    /// The error the client is told for an upstream's error answer; the upstream's body is never passed on as it is.
+    /// <list type="bullet">
+    /// <item>A 401 or 403 to the credentials the gateway holds (<paramref name="callerKey"/> false) is the operator's
+    /// problem, not the caller's: 502 <c>upstream_auth_failed</c> with no upstream text, logged at Warning.</item>
+    /// <item>An OpenAI-format error (<c>{"error":{…}}</c>) keeps the upstream's status and its <c>type</c>,
+    /// <c>code</c> and <c>param</c>; its message is kept with anything key-shaped masked. The envelope is the
+    /// gateway's own, so fields it does not know are dropped.</item>
+    /// <item>Anything else (an HTML page from a proxy, <c>{"error":"text"}</c>, <c>{"detail":…}</c>) becomes a short
+    /// message naming the status and the instance, keeping the status; the body goes to the log at Debug only,
+    /// truncated and escaped.</item>
+    /// </list>
     /// </summary>
-    public static GatewayError FromResponse(string provider, int status, ReadOnlyMemory<byte> body, RetryConditionHeaderValue? retryAfter) =>
-        FromResponse(provider, status, body, RetryAfter(retryAfter));
-
-    public static GatewayError FromResponse(string provider, int status, ReadOnlyMemory<byte> body, TimeSpan? retry)
+    /// <param name="provider">The provider instance's name.</param>
+    /// <param name="status">The upstream's HTTP status.</param>
+    /// <param name="body">The upstream's error body, as read by <see cref="ReadCappedAsync"/>.</param>
+    /// <param name="retry">How long the upstream asked to wait, if it did.</param>
+    /// <param name="callerKey">Whether the key sent was the caller's own (Client mode, or Hybrid with
+    /// <c>x-llmgateway-provider-key</c>): a 401 or 403 is then about the caller's key and keeps its status.</param>
+    /// <param name="logger">The provider's logger.</param>
+    public static GatewayError FromResponse(string provider, int status, ReadOnlyMemory<byte> body, TimeSpan? retry, bool callerKey, ILogger logger)
     {
-        if (IsOpenAIEnvelope(body.Span, out var message))
+        if (status is 401 or 403 && !callerKey)
         {
-            return new GatewayError(GatewayErrorKind.UpstreamError, message ?? $"The upstream of provider '{provider}' answered {status}.")
+            return GatewayKeyRejected(provider, status, logger);
+        }
+
+        if (TryReadEnvelope(body.Span, out var envelope))
+        {
+            return new GatewayError(GatewayErrorKind.UpstreamError, envelope.Message ?? $"The upstream of provider instance '{provider}' answered {status}.", envelope.Param)
             {
                 StatusCode = status,
-                Type = status < 500 ? "invalid_request_error" : "server_error",
-                Code = null,
+                Type = envelope.Type ?? (status < 500 ? ErrorMap.InvalidRequestError : ErrorMap.ServerError),
+                Code = envelope.Code,
                 UpstreamBody = body,
                 RetryAfter = retry,
             };
         }
 
-        var text = Encoding.UTF8.GetString(body.Span.Length > 500 ? body.Span[..500] : body.Span).Trim();
+        return NotAnApiError(provider, status, body.Span, retry, logger);
+    }
+
+    /// <summary>A 401 or 403 to the gateway's own credentials for an instance: 502 <c>upstream_auth_failed</c>, the
+    /// upstream's text withheld (it may quote the key), a Warning for the operator.</summary>
+    public static GatewayError GatewayKeyRejected(string provider, int status, ILogger logger)
+    {
+        logger.UpstreamRejectedGatewayKey(provider, status);
         return new GatewayError(
-            GatewayErrorKind.UpstreamError,
-            text.Length == 0 ? $"The upstream of provider '{provider}' answered {status}." : $"The upstream of provider '{provider}' answered {status}: {text}")
+            GatewayErrorKind.UpstreamAuthFailed,
+            $"The provider instance '{provider}' rejected the gateway's credentials (upstream status {status}). This is a gateway configuration problem, not the caller's; the operator has been told in the gateway's log.");
+    }
+
+    /// <summary>An error answer that is not an API error of a format the gateway knows: a short message naming the
+    /// status and the instance, keeping the status; the body is logged at Debug, truncated and escaped.</summary>
+    public static GatewayError NotAnApiError(string provider, int status, ReadOnlySpan<byte> body, TimeSpan? retry, ILogger logger, string? type = null)
+    {
+        var isJson = IsJson(body);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.UpstreamErrorBody(provider, status, SecretMasker.Excerpt(body));
+        }
+
+        var what = body.IsEmpty ? "an empty body" : isJson ? "a JSON body that is not an API error" : "a non-JSON body";
+        return new GatewayError(GatewayErrorKind.UpstreamError, $"The upstream of provider instance '{provider}' answered {status} with {what}.")
         {
             StatusCode = status,
-            Type = status < 500 ? "invalid_request_error" : "server_error",
+            Type = type ?? (status < 500 ? ErrorMap.InvalidRequestError : ErrorMap.ServerError),
             Code = "upstream_error",
             RetryAfter = retry,
+        };
+    }
+
+    /// <summary>
+    /// An OpenAI-format error event in a stream (<c>data: {"error":{…}}</c>), rebuilt like an error answer's body: its
+    /// <c>type</c>, <c>code</c> and <c>param</c>, its message masked.
+    /// </summary>
+    public static GatewayError FromErrorEvent(ReadOnlyMemory<byte> data)
+    {
+        TryReadEnvelope(data.Span, out var envelope);
+        return new GatewayError(GatewayErrorKind.StreamInterrupted, envelope.Message ?? "The upstream reported an error during the stream.", envelope.Param)
+        {
+            Type = envelope.Type ?? ErrorMap.ServerError,
+            Code = envelope.Code,
+            UpstreamBody = data,
         };
     }
 
@@ -183,24 +236,114 @@ internal static class UpstreamErrors
         return buffer.AsSpan(0, total).ToArray();
     }
 
-    private static bool IsOpenAIEnvelope(ReadOnlySpan<byte> body, out string? message)
+    /// <summary>
+    /// A Responses API stream's own failure event, rebuilt before it reaches the client: an <c>error</c> event keeps its
+    /// <c>type</c>, <c>code</c>, <c>param</c> and <c>sequence_number</c> with its message masked (fields the gateway does
+    /// not know are dropped); a <c>response.failed</c> event keeps its response object with
+    /// <c>response.error.message</c> masked. Any other event, or one that is not JSON, is returned as it is.
+    /// </summary>
+    public static ReadOnlyMemory<byte> RebuildResponsesFailure(ReadOnlyMemory<byte> data, string? eventType)
     {
-        message = null;
+        System.Text.Json.Nodes.JsonObject? root;
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray());
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("error", out var error)
-                && error.ValueKind == JsonValueKind.Object)
-            {
-                message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                return true;
-            }
+            root = System.Text.Json.Nodes.JsonNode.Parse(data.Span) as System.Text.Json.Nodes.JsonObject;
         }
         catch (JsonException)
         {
+            return data;
         }
 
-        return false;
+        var type = eventType ?? (root?["type"] is System.Text.Json.Nodes.JsonValue t && t.TryGetValue<string>(out var named) ? named : null);
+        if (root is null || type is not ("error" or "response.failed"))
+        {
+            return data;
+        }
+
+        if (type == "error")
+        {
+            var rebuilt = new System.Text.Json.Nodes.JsonObject { ["type"] = "error" };
+            foreach (var name in (ReadOnlySpan<string>)["code", "message", "param"])
+            {
+                rebuilt[name] = root[name] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text)
+                    ? SecretMasker.Redact(text, name == "message" ? SecretMasker.MaxMessageLength : 200)
+                    : null;
+            }
+
+            if (root["sequence_number"] is System.Text.Json.Nodes.JsonValue sequence && sequence.TryGetValue<long>(out var number))
+            {
+                rebuilt["sequence_number"] = number;
+            }
+
+            return Serialize(rebuilt);
+        }
+
+        if (root["response"]?["error"] is System.Text.Json.Nodes.JsonObject error
+            && error["message"] is System.Text.Json.Nodes.JsonValue message && message.TryGetValue<string>(out var said))
+        {
+            error["message"] = SecretMasker.Redact(said);
+            return Serialize(root);
+        }
+
+        return data;
     }
+
+    private static byte[] Serialize(System.Text.Json.Nodes.JsonNode node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            node.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads <c>{"error":{"message","type","code","param"}}</c>: strings cut short and masked, a numeric
+    /// <c>code</c> as text. False when the body is not that shape.</summary>
+    private static bool TryReadEnvelope(ReadOnlySpan<byte> body, out Envelope envelope)
+    {
+        envelope = default;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("error", out var error)
+                || error.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            envelope = new Envelope(Text(error, "message", SecretMasker.MaxMessageLength), Text(error, "type", 100), Text(error, "code", 100), Text(error, "param", 200));
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string? Text(JsonElement error, string name, int maxLength) =>
+        !error.TryGetProperty(name, out var value) ? null
+        : value.ValueKind == JsonValueKind.String ? SecretMasker.Redact(value.GetString()!, maxLength) is { Length: > 0 } text ? text : null
+        : value.ValueKind == JsonValueKind.Number ? value.GetRawText()
+        : null;
+
+    private static bool IsJson(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            reader.Read();
+            reader.Skip();
+            return !body.IsEmpty && reader.BytesConsumed > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private readonly record struct Envelope(string? Message, string? Type, string? Code, string? Param);
 }

@@ -47,6 +47,9 @@ internal sealed class ModelFacts
         _facts = facts.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>Gets the model ids the catalog has facts for, built in or configured.</summary>
+    public IEnumerable<string> Names => _facts.Keys;
+
     public ModelCatalogOptions? Get(string model)
     {
         if (_facts.TryGetValue(model, out var exact))

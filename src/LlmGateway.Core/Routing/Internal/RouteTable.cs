@@ -68,6 +68,83 @@ internal sealed class RouteTable
         }
 
         _aliases = aliases.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+        // The names telemetry and usage may show: those the configuration or the catalog spells out. A model reached
+        // only through a pattern (a catalog prefix such as "gpt-", or "<instance>/<anything>") is not among them.
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        void Name(string name) => names.TryAdd(name, name);
+        foreach (var (alias, model) in options.Models)
+        {
+            Name(alias);
+            foreach (var target in model.Targets)
+            {
+                if (!string.IsNullOrWhiteSpace(target.Model))
+                {
+                    Name(target.Model);
+                }
+            }
+        }
+
+        foreach (var model in byModel.Keys)
+        {
+            Name(model);
+        }
+
+        foreach (var model in Facts.Names)
+        {
+            Name(model);
+        }
+
+        foreach (var model in ModelCatalog.KnownIds)
+        {
+            Name(model);
+        }
+
+        _names = names.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The tag value of a model whose name telemetry and usage must not show.</summary>
+    public const string UnresolvedModel = "unresolved";
+
+    private readonly FrozenDictionary<string, string> _names;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _qualifiedNames = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The spelling under which telemetry and usage may show a model name a client sent: an alias, a model listed in
+    /// an instance's <c>Models</c>, one of an alias's targets, a model of the catalog (its known ids, or one with facts,
+    /// built in or from <c>LlmGateway:Catalog</c>), or <c>&lt;instance&gt;/</c> one of those; null for any other name, which may be
+    /// anything a client made up. The result is the configuration's spelling, never the client's.
+    /// </summary>
+    public string? NameOf(string model)
+    {
+        if (_names.TryGetValue(model, out var name))
+        {
+            return name;
+        }
+
+        var slash = model.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == model.Length - 1)
+        {
+            return null;
+        }
+
+        if (_qualifiedNames.TryGetValue(model, out var qualified))
+        {
+            return qualified;
+        }
+
+        if (!_byName.TryGetValue(model[..slash], out var provider) || !_names.TryGetValue(model[(slash + 1)..], out var inner))
+        {
+            return null;
+        }
+
+        qualified = provider.Name + "/" + inner;
+        if (_qualifiedNames.Count < MaxResolved)
+        {
+            _qualifiedNames.TryAdd(model, qualified);
+        }
+
+        return qualified;
     }
 
     public ModelFacts Facts { get; }

@@ -11,7 +11,8 @@ namespace LlmGateway.Internal;
 /// <remarks>
 /// A stream that ends without <c>[DONE]</c>, breaks, or stays silent longer than the idle timeout throws
 /// <see cref="LlmGatewayException"/>: a cut stream must never look complete. An error event the upstream sends
-/// itself (<c>data: {"error":…}</c>) is passed on and ends the stream with an exception that says so.
+/// itself (<c>data: {"error":…}</c>) ends the stream with an exception carrying its translation (type, code and
+/// param kept, the message masked); the event itself is not passed on.
 /// </remarks>
 internal static class OpenAISseReader
 {
@@ -90,15 +91,14 @@ internal static class OpenAISseReader
                 throw Interrupted("The upstream sent a malformed event (not a JSON object).");
             }
 
-            sawFinishReason = sawFinishReason || HasFinishReason(data);
-            yield return new GatewayEvent(data, eventType);
             if (openAIFraming && IsErrorEvent(data))
             {
-                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream reported an error during the stream.")
-                {
-                    UpstreamBody = data,
-                });
+                // Not passed on as it came: the writer ends the stream with the gateway's own envelope of it.
+                throw new LlmGatewayException(UpstreamErrors.FromErrorEvent(data));
             }
+
+            sawFinishReason = sawFinishReason || HasFinishReason(data);
+            yield return new GatewayEvent(data, eventType);
         }
     }
 

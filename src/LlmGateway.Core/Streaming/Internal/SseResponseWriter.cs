@@ -46,11 +46,7 @@ internal static class SseResponseWriter
                 catch (LlmGatewayException ex) when (!shuttingDown.IsCancellationRequested)
                 {
                     logger.StreamFailed(response.ProviderName, ClientText.ForLog(ex.Message));
-                    if (ex.Error.UpstreamBody.IsEmpty)
-                    {
-                        // The upstream's own error event, when there was one, has been written already.
-                        WriteError(output, response, ex.Error);
-                    }
+                    WriteError(output, response, ex.Error);
 
                     await output.FlushAsync(cancellationToken);
                     return false;
