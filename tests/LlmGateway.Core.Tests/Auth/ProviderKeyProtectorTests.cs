@@ -9,6 +9,12 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
 {
     private const string ProviderKey = "sk-provider-secret";
 
+    /// <summary>A connection whose first connect may take long on a loaded machine: Data Protection reads the key ring
+    /// synchronously on first use, and a connect cut short by the default 2 s timeout would fail the test, not the code.</summary>
+    private static RedisConnection Connect(RedisServer redis, string prefix) => new(
+        Options.Create(new LlmGatewayOptions { Redis = redis.ConnectionString + ",connectTimeout=20000", RedisKeyPrefix = prefix }),
+        NullLogger<RedisConnection>.Instance);
+
     private static RedisConnection NoRedis() => new(Options.Create(new LlmGatewayOptions()), NullLogger<RedisConnection>.Instance);
 
     [Fact]
@@ -47,8 +53,8 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
     public async Task Unprotect_TwoInstancesSharingRedis_ReadEachOthersCiphertext()
     {
         var prefix = RedisServer.UniquePrefix();
-        await using var firstConnection = RedisKeyStoreTests.Connect(redis, prefix);
-        await using var secondConnection = RedisKeyStoreTests.Connect(redis, prefix);
+        await using var firstConnection = Connect(redis, prefix);
+        await using var secondConnection = Connect(redis, prefix);
         using var first = new ProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
         using var second = new ProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
 
@@ -63,8 +69,8 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
     [Fact]
     public async Task Unprotect_OtherPrefixOnTheSameRedis_ReturnsNull()
     {
-        await using var firstConnection = RedisKeyStoreTests.Connect(redis, RedisServer.UniquePrefix());
-        await using var secondConnection = RedisKeyStoreTests.Connect(redis, RedisServer.UniquePrefix());
+        await using var firstConnection = Connect(redis, RedisServer.UniquePrefix());
+        await using var secondConnection = Connect(redis, RedisServer.UniquePrefix());
         using var first = new ProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
         using var second = new ProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
 
