@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The load benchmarks (issue 10): the stand-in upstream directly, a bare YARP proxy, and the gateway host in three
+# The load benchmarks: the stand-in upstream directly, a bare YARP proxy, and the gateway host in three
 # configurations, measured side by side with wrk in interleaved rounds. Prints a markdown table and the targets as
 # ratios, and writes both into docs/performance.md between its markers. See docs/performance.md for how to read it.
 #

@@ -77,7 +77,7 @@ public sealed class ErrorTests : IDisposable
 
         var response = await _upstream.ChatAsync(Chat);
 
-        // A short wait may be retried by the upstream client (the README's retry policy); every attempt is the same call.
+        // A short wait may be retried by the upstream client (the retry policy in docs/endpoints.md); every attempt is the same call.
         _upstream.Server.LogEntries.Should().NotBeEmpty().And.HaveCountLessThanOrEqualTo(3);
         foreach (var entry in _upstream.Server.LogEntries)
         {
@@ -96,7 +96,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task SendAsync_ResourceExhaustedWithLongRetryDelay_GoesBackAtOnceWithoutRetrying()
     {
-        // The README: "A 429 that asks for a wait longer than 10 s is not waited out: it goes back at once with its
+        // docs/endpoints.md: "A 429 that asks for a wait longer than 10 s is not waited out: it goes back at once with its
         // retry-after". Gemini asks in the body (RetryInfo.retryDelay) and sends no Retry-After header, so the
         // retry policy, which reads headers only, must not retry this one: each retry only spends quota again.
         _upstream.PostReturnsFile(GeminiUpstream.GeneratePath(), "error-resource-exhausted-long.json", 429);

@@ -2,7 +2,7 @@ namespace LlmGateway;
 
 /// <summary>
 /// What went wrong, independent of the HTTP status and OpenAI error <c>type</c>/<c>code</c> it maps to.
-/// One table maps every kind to its status, type and code (see the README's error table).
+/// One table maps every kind to its status, type and code (see the error table in docs/endpoints.md).
 /// </summary>
 public enum GatewayErrorKind
 {

@@ -6,7 +6,7 @@ namespace LlmGateway.Gemini.Internal;
 /// <summary>
 /// Translates an OpenAI chat completions request into a Gemini <c>generateContent</c> request, writing the Gemini
 /// JSON directly. Every parameter is mapped, dropped where dropping changes nothing a user relies on, or refused with a
-/// 400 naming it (the README's parameter table is the specification).
+/// 400 naming it (the parameter table in docs/gemini.md is the specification).
 /// </summary>
 internal static class ChatRequestTranslator
 {

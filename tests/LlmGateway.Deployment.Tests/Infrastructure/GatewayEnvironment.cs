@@ -16,11 +16,11 @@ internal static class GatewayEnvironment
     /// <summary>Variables the host reads besides its <c>LlmGateway__*</c> configuration.</summary>
     private static readonly HashSet<string> HostVariables = new(StringComparer.Ordinal)
     {
-        // The environment fallbacks of LlmGateway.Core (README, "Environment fallbacks").
+        // The environment fallbacks of LlmGateway.Core (docs/configuration.md, "Provider keys from the environment").
         "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY",
         // ASP.NET Core and .NET.
         "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "URLS", "DOTNET_USE_POLLING_FILE_WATCHER",
-        // The host's OpenTelemetry (README, "Running the host").
+        // The host's OpenTelemetry (docs/telemetry.md).
         "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_SERVICE_NAME",
     };
 
