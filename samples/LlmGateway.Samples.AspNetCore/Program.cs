@@ -51,8 +51,12 @@ api.MapPost("/ask", static async Task<IResult> (AskRequest request, IChatClient 
     }
 });
 
-// The gateway's endpoints under /llm (/llm/v1/chat/completions, /llm/v1/models, /llm/health, ...), behind the same
-// policy: an OpenAI SDK takes base URL http://localhost:5090/llm/v1 and one of this app's keys as its API key.
-app.MapGroup("/llm").MapLlmGateway().RequireAuthorization("ApiCallers");
+// The gateway's endpoints under /llm (/llm/v1/chat/completions, /llm/v1/models, ...) and its health endpoints
+// (/llm/health, /llm/health/live, /llm/health/ready), behind the same policy: an OpenAI SDK takes base URL
+// http://localhost:5090/llm/v1 and one of this app's keys as its API key. The admin API (MapLlmGatewayAdmin) is not
+// mapped: this app manages its callers itself.
+var llm = app.MapGroup("/llm");
+llm.MapLlmGateway().RequireAuthorization("ApiCallers");
+llm.MapLlmGatewayHealth().RequireAuthorization("ApiCallers");
 
 app.Run();

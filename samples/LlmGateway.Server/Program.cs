@@ -27,6 +27,8 @@ app.UseCors();
 app.MapPrometheusScrapingEndpoint();
 app.MapOpenApi();
 app.MapLlmGateway();
+app.MapLlmGatewayHealth();
+app.MapLlmGatewayAdmin();
 app.Run();
 
 /// <summary>The thin host's entry point; public so tests can start it with WebApplicationFactory.</summary>

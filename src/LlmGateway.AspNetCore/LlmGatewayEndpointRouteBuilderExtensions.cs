@@ -7,21 +7,21 @@ using Microsoft.Extensions.Logging;
 
 namespace LlmGateway;
 
-/// <summary>Maps LlmGateway's OpenAI-compatible endpoints.</summary>
+/// <summary>Maps LlmGateway's endpoints: the OpenAI-compatible API, the health endpoints and the admin API, each by its
+/// own call, so an app maps only what it serves and can put each behind its own policies.</summary>
 public static class LlmGatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c>, <c>POST /v1/audio/speech</c>, <c>POST /v1/audio/transcriptions</c>, <c>POST /v1/audio/translations</c>, <c>/v1/responses</c> (create, and
+    /// Maps the OpenAI-compatible API: <c>POST /v1/chat/completions</c>, <c>POST /v1/embeddings</c>, <c>POST /v1/audio/speech</c>, <c>POST /v1/audio/transcriptions</c>, <c>POST /v1/audio/translations</c>, <c>/v1/responses</c> (create, and
     /// <c>GET</c>/<c>DELETE /v1/responses/{id}</c>, <c>POST …/cancel</c>, <c>GET …/input_items</c>), <c>GET /v1/models</c>,
-    /// <c>GET /v1/models/{id}</c>, the health endpoints <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>,
-    /// the admin API under <c>/admin/</c> (keys and usage; it answers 404 unless <c>LlmGateway:Auth:AdminKey</c> is
-    /// set), and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error envelope. Callers are
-    /// authenticated as <c>LlmGateway:Auth:Mode</c> says before a body is read. In mode None, which authenticates
-    /// nobody, a request must be addressed to a loopback host or one in <c>LlmGateway:Auth:AllowedHosts</c> (else 403
-    /// <c>host_not_allowed</c>), must not come from a browser page of an origin outside <c>LlmGateway:Cors:Origins</c>
-    /// (else 403 <c>origin_not_allowed</c>), and a body sent to a JSON endpoint must be <c>application/json</c> (else
-    /// 415 <c>unsupported_media_type</c>; transcriptions and translations take <c>multipart/form-data</c> in every mode);
-    /// the health endpoints answer any host and origin.
+    /// <c>GET /v1/models/{id}</c>, and a fallback that answers any other <c>/v1/…</c> path with a 404 (or 405) error
+    /// envelope. The health endpoints and the admin API are mapped by <see cref="MapLlmGatewayHealth"/> and
+    /// <see cref="MapLlmGatewayAdmin"/>. Callers are authenticated as <c>LlmGateway:Auth:Mode</c> says before a body is
+    /// read. In mode None, which authenticates nobody, a request must be addressed to a loopback host or one in
+    /// <c>LlmGateway:Auth:AllowedHosts</c> (else 403 <c>host_not_allowed</c>), must not come from a browser page of an
+    /// origin outside <c>LlmGateway:Cors:Origins</c> (else 403 <c>origin_not_allowed</c>), and a body sent to a JSON
+    /// endpoint must be <c>application/json</c> (else 415 <c>unsupported_media_type</c>; transcriptions and translations
+    /// take <c>multipart/form-data</c> in every mode).
     /// </summary>
     /// <param name="endpoints">The endpoint route builder (the app, or a group to mount the gateway under a prefix).</param>
     /// <returns>A convention builder for every endpoint mapped, so an app can chain
@@ -29,25 +29,15 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
     /// <remarks>Every response from these endpoints carries <c>x-request-id</c>: the client's own when it sent a sane
     /// one (1–128 characters of letters, digits, <c>. _ : -</c>), else a new one. With <c>LlmGateway:Cors:Origins</c>
     /// set at start-up the endpoints carry a CORS policy for those origins, which needs the app's <c>AddCors()</c> and
-    /// <c>UseCors()</c>. The endpoints have names, summaries and tags for an app's OpenAPI document.</remarks>
+    /// <c>UseCors()</c>. The endpoints have names, summaries and tags for an app's OpenAPI document. In mode None, a
+    /// host that listens beyond loopback fails to start (its <c>StartAsync</c> or <c>Run</c> throws an
+    /// <see cref="InvalidOperationException"/> naming the address) unless <c>LlmGateway:Auth:AllowNoneBeyondLoopback</c>
+    /// is set; this applies once any of the three mapping methods is called.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     public static IEndpointConventionBuilder MapLlmGateway(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup(string.Empty);
-
-        // Wraps each endpoint's delegate, minimal-API handlers and health checks alike, so the request id is set
-        // before anything else runs, is on every response, errors included, and in the scope of every log line.
-        // The logger and the metrics are resolved once here rather than per request.
-        var scope = RequestScope.Create(endpoints.ServiceProvider);
-        ((IEndpointConventionBuilder)group).Add(builder =>
-        {
-            if (builder.RequestDelegate is { } next)
-            {
-                var endpoint = (builder as RouteEndpointBuilder)?.RoutePattern.RawText ?? builder.DisplayName ?? "unknown";
-                builder.RequestDelegate = context => scope.InvokeAsync(context, next, endpoint);
-            }
-        });
+        var group = GatewayEndpointSetup.CreateGroup(endpoints, out var scope);
 
         // Names (OpenAI's operation ids), summaries and tags describe the endpoints in an OpenAPI document when the app
         // adds one (AddOpenApi/MapOpenApi); bodies go upstream as they are, so their schemas stay open.
@@ -67,6 +57,29 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
             .Describe("responseResource", "Retrieves, deletes or cancels a stored response ({id}, {id}/cancel, {id}/input_items).", "Responses", Json);
         group.MapGet("/v1/models", ModelsEndpoints.ListAsync).Describe("listModels", "Lists the models the gateway serves.", "Models", Json);
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync).Describe("retrieveModel", "Describes one model.", "Models", Json);
+        group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
+        GatewayCors.Apply(group, endpoints.ServiceProvider);
+        return group;
+    }
+
+    /// <summary>
+    /// Maps the health endpoints: <c>GET /health</c> (every check; 200 when Healthy or Degraded, 503 when Unhealthy),
+    /// <c>GET /health/live</c> (no check: 200 while the process answers) and <c>GET /health/ready</c> (the checks of this
+    /// instance's own state, configuration, keys and Redis; 503 unless all are Healthy), each answered as JSON without
+    /// a key. They answer any <c>Host</c> and <c>Origin</c> in auth mode None too: probes address the host by an IP or
+    /// a service name, and a health report holds no secret and spends nothing.
+    /// </summary>
+    /// <param name="endpoints">The endpoint route builder (the app, or a group to mount the endpoints under a prefix).</param>
+    /// <returns>A convention builder for the health endpoints, so an app can chain <c>RequireHost()</c>,
+    /// <c>RequireAuthorization()</c> and the like.</returns>
+    /// <remarks>Every response carries <c>x-request-id</c>, as with <see cref="MapLlmGateway"/>, and the endpoints carry
+    /// the CORS policy of <c>LlmGateway:Cors:Origins</c> when set at start-up.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
+    public static IEndpointConventionBuilder MapLlmGatewayHealth(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = GatewayEndpointSetup.CreateGroup(endpoints, out _);
+
         // Health answers any Host and Origin in mode None too: probes address the host by an IP or a service name, and
         // a health report holds no secret and spends nothing.
         group.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthWriter.WriteAsync }).WithMetadata(RequestScope.AnyHost.Instance);
@@ -87,11 +100,28 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
             },
         }).WithMetadata(RequestScope.AnyHost.Instance);
-        AdminEndpoints.Map(group);
-        group.Map("/v1/{**path}", FallbackEndpoint.HandleAsync);
         GatewayCors.Apply(group, endpoints.ServiceProvider);
-        NoneModeGuard.Register(endpoints.ServiceProvider);
-        ShutdownCheck.Register(endpoints.ServiceProvider);
+        return group;
+    }
+
+    /// <summary>
+    /// Maps the admin API under <c>/admin/</c>: gateway keys (create, list, read, change, revoke, rotate), usage
+    /// reports and the response-cache purge. Every admin request needs <c>LlmGateway:Auth:AdminKey</c> as its bearer
+    /// token; without that setting the admin API answers 404 to everything. In auth mode None it answers only the
+    /// hosts and origins the OpenAI-compatible API does.
+    /// </summary>
+    /// <param name="endpoints">The endpoint route builder (the app, or a group to mount the endpoints under a prefix).</param>
+    /// <returns>A convention builder for the admin endpoints, so an app can chain <c>RequireHost()</c>,
+    /// <c>RequireAuthorization()</c> and the like.</returns>
+    /// <remarks>Every response carries <c>x-request-id</c>, as with <see cref="MapLlmGateway"/>, and the endpoints carry
+    /// the CORS policy of <c>LlmGateway:Cors:Origins</c> when set at start-up.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
+    public static IEndpointConventionBuilder MapLlmGatewayAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = GatewayEndpointSetup.CreateGroup(endpoints, out _);
+        AdminEndpoints.Map(group);
+        GatewayCors.Apply(group, endpoints.ServiceProvider);
         return group;
     }
 

@@ -42,6 +42,7 @@ public static class LlmGatewayServiceCollectionExtensions
     /// <param name="configure">Sets the options; the environment fallbacks apply afterwards.</param>
     /// <returns>A builder to add providers with (<c>.AddOpenAI().AddGemini()</c>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The other overload takes an IConfiguration, not a delegate: no call binds to both.")]
     public static ILlmGatewayBuilder AddLlmGateway(this IServiceCollection services, Action<LlmGatewayOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -84,6 +85,11 @@ public static class LlmGatewayServiceCollectionExtensions
             sp.GetRequiredService<RouteTableProvider>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+
+        // Checks the HTTP layer adds when it is mapped (mode None listening beyond loopback), run once the server is
+        // bound; one that fails makes the host's start throw.
+        services.TryAddSingleton<StartedChecks>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StartedChecks>(static sp => sp.GetRequiredService<StartedChecks>()));
 
         // Keys, limits, usage and who owns which stored resource: in memory, or in Redis when LlmGateway:Redis is set.
         services.TryAddSingleton<RedisConnection>();

@@ -363,35 +363,29 @@ public sealed class AuthModeTests : IDisposable
     }
 
     [Fact]
-    public void NoneMode_AHostListeningBeyondLoopbackStopsAtStartWithExitCode1()
+    public void NoneMode_AHostListeningBeyondLoopbackFailsToStartNamingTheAddressAndTheSettings()
     {
-        var exit = new RecordingExitCode();
-        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Auth:Mode"] = "None" }, services => services.AddSingleton<IExitCode>(exit))
+        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Auth:Mode"] = "None" })
         {
             ListenUrl = "http://0.0.0.0:0",
         };
 
-        try
-        {
-            host.StartKestrel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The host stopped itself before the test factory could read its addresses: what is being tested.
-        }
+        var start = () => host.StartKestrel();
 
-        exit.Code.Should().Be(1, "the guard stops the host (it asks the lifetime to stop right after setting the code)");
+        // The start throws once Kestrel has bound the address; the library does not stop the process itself.
+        start.Should().Throw<InvalidOperationException>()
+            .Which.Message.Should().Contain("http://0.0.0.0:")
+            .And.Contain("LlmGateway:Auth:Mode")
+            .And.Contain("LlmGateway:Auth:AllowNoneBeyondLoopback");
     }
 
     [Fact]
     public void NoneMode_ALoopbackHostKeepsRunning()
     {
-        var exit = new RecordingExitCode();
-        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Auth:Mode"] = "None" }, services => services.AddSingleton<IExitCode>(exit));
+        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Auth:Mode"] = "None" });
 
         host.StartKestrel();
 
-        exit.Code.Should().BeNull();
         host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested.Should().BeFalse();
         host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Should().ContainSingle();
     }
@@ -399,15 +393,14 @@ public sealed class AuthModeTests : IDisposable
     [Fact]
     public void NoneMode_AllowedBeyondLoopbackWhenExplicitlySet()
     {
-        var exit = new RecordingExitCode();
-        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Auth:Mode"] = "None", ["LlmGateway:Auth:AllowNoneBeyondLoopback"] = "true" }, services => services.AddSingleton<IExitCode>(exit))
+        using var host = new GatewayHost(_upstream.Urls[0] + "/v1", new Dictionary<string, string?> { ["LlmGateway:Auth:Mode"] = "None", ["LlmGateway:Auth:AllowNoneBeyondLoopback"] = "true" })
         {
             ListenUrl = "http://0.0.0.0:0",
         };
 
         host.StartKestrel();
 
-        exit.Code.Should().BeNull();
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested.Should().BeFalse();
     }
 
     [Theory]
@@ -444,12 +437,5 @@ public sealed class AuthModeTests : IDisposable
         {
             _logs.Lines.Should().NotContain(line => line.Contains(secret, StringComparison.Ordinal), $"'{secret}' is a key");
         }
-    }
-
-    private sealed class RecordingExitCode : IExitCode
-    {
-        public int? Code { get; private set; }
-
-        public void Set(int code) => Code = code;
     }
 }

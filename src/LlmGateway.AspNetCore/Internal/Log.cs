@@ -11,9 +11,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "The body from provider {Provider} broke while it was passed on; the response was aborted.")]
     public static partial void BodyStreamFailed(this ILogger logger, string? provider, Exception exception);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Critical, Message = "LlmGateway:Auth:Mode is None (no authentication) but the host listens on {Address}, beyond loopback. Stopping. Configure gateway keys (Mode Gateway), or set LlmGateway:Auth:AllowNoneBeyondLoopback if this is intended.")]
-    public static partial void NoneModeExposed(this ILogger logger, string address);
-
     [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Refused a request in auth mode None ({Code}): Host '{Host}', Origin '{Origin}'. Only loopback hosts, LlmGateway:Auth:AllowedHosts and origins in LlmGateway:Cors:Origins are served.")]
     public static partial void NoneModeRequestRefused(this ILogger logger, string? code, string? host, string origin);
 

@@ -4,31 +4,32 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.AspNetCore.Internal;
 
 /// <summary>
 /// Auth mode None is for local development: once the server has bound its addresses, a host that listens beyond
-/// loopback in mode None (without <c>LlmGateway:Auth:AllowNoneBeyondLoopback</c>) logs why and stops with exit code 1.
-/// Until it has stopped, the authenticator refuses every request that did not arrive on a loopback address.
+/// loopback in mode None (without <c>LlmGateway:Auth:AllowNoneBeyondLoopback</c>) fails to start: the host's
+/// <c>StartAsync</c> (and <c>Run</c>) throws an <see cref="InvalidOperationException"/> naming the address and the
+/// settings. The library never stops the process itself; the thin host exits non-zero because <c>Run</c> throws.
+/// Until the host has stopped, the authenticator refuses every request that did not arrive on a loopback address.
 /// </summary>
 internal static class NoneModeGuard
 {
     public static void Register(IServiceProvider services)
     {
-        var lifetime = services.GetService<IHostApplicationLifetime>();
+        var checks = services.GetService<StartedChecks>();
         var server = services.GetService<IServer>();
-        if (lifetime is null || server is null)
+        if (checks is null || server is null)
         {
             return;
         }
 
-        lifetime.ApplicationStarted.Register(() => Check(services, server, lifetime));
+        checks.Add(() => Check(services, server));
     }
 
-    private static void Check(IServiceProvider services, IServer server, IHostApplicationLifetime lifetime)
+    /// <exception cref="InvalidOperationException">Mode None and an address beyond loopback.</exception>
+    private static void Check(IServiceProvider services, IServer server)
     {
         var auth = services.GetRequiredService<RouteTableProvider>().Current.Options.Auth;
         if (auth.Mode != GatewayAuthMode.None || auth.AllowNoneBeyondLoopback)
@@ -43,9 +44,10 @@ internal static class NoneModeGuard
             return;
         }
 
-        services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmGateway.AspNetCore").NoneModeExposed(exposed);
-        (services.GetService<IExitCode>() ?? EnvironmentExitCode.Instance).Set(1);
-        lifetime.StopApplication();
+        throw new InvalidOperationException(
+            $"LlmGateway:Auth:Mode is None, which authenticates nobody, but the server listens on {exposed}, beyond loopback, so the gateway does not start. "
+            + "Listen on loopback only (localhost, 127.0.0.1, [::1]), configure gateway keys (LlmGateway:Auth:Mode Gateway), "
+            + "or set LlmGateway:Auth:AllowNoneBeyondLoopback to true if every network that reaches that address is trusted.");
     }
 
     internal static bool IsLoopback(string address)
@@ -69,17 +71,4 @@ internal static class NoneModeGuard
         return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
             || IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
     }
-}
-
-/// <summary>Where the process's exit code goes; tests replace it so a test host cannot set their own process's.</summary>
-internal interface IExitCode
-{
-    void Set(int code);
-}
-
-internal sealed class EnvironmentExitCode : IExitCode
-{
-    public static readonly EnvironmentExitCode Instance = new();
-
-    public void Set(int code) => Environment.ExitCode = code;
 }

@@ -29,8 +29,8 @@ public sealed class AuthOptions
 
     /// <summary>
     /// Gets or sets a value indicating whether <see cref="GatewayAuthMode.None"/> may be used on a host that listens
-    /// beyond loopback. Defaults to false: such a host stops at start-up, and a request arriving on a non-loopback
-    /// address is refused.
+    /// beyond loopback. Defaults to false: such a host fails to start (its start throws, naming the address), and a
+    /// request arriving on a non-loopback address is refused.
     /// </summary>
     public bool AllowNoneBeyondLoopback { get; set; }
 

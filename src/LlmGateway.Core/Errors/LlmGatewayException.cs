@@ -9,6 +9,7 @@ public sealed class LlmGatewayException : Exception
     /// <summary>Creates the exception for an error.</summary>
     /// <param name="error">The error.</param>
     /// <param name="innerException">The cause, if any; it is logged, never sent to the client.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The other overloads take a message, not an error: no call binds to two of them.")]
     public LlmGatewayException(GatewayError error, Exception? innerException = null)
         : base(error?.Message, innerException)
     {
