@@ -71,12 +71,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<InFlightCounter>();
         services.TryAddSingleton<TargetHealth>();
         services.TryAddSingleton<LatencyTracker>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, FallbackStrategy>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, RoundRobinStrategy>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, WeightedStrategy>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, LeastBusyStrategy>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, LeastLatencyStrategy>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, CostStrategy>());
+        RoutingStrategyRegistration.AddFrom(services, typeof(FallbackStrategy).Assembly, includeInternal: true);
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();
 
         // The host's lifetime is there only under a host; the in-process client has none and never drains.

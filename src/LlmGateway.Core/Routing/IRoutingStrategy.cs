@@ -2,8 +2,9 @@ namespace LlmGateway;
 
 /// <summary>
 /// Orders the targets of a model alias for one request: the gateway tries them in that order, moving on after a
-/// retryable failure. Register an implementation with
-/// <c>TryAddEnumerable(ServiceDescriptor.Singleton&lt;IRoutingStrategy, …&gt;())</c>; configuration names it by
+/// retryable failure. Register implementations with
+/// <see cref="LlmGatewayBuilderExtensions.AddRoutingStrategiesFrom"/> (every public one of an assembly) or
+/// <c>TryAddEnumerable(ServiceDescriptor.Singleton&lt;IRoutingStrategy, …&gt;())</c>; configuration names each by
 /// <see cref="Name"/>.
 /// </summary>
 /// <remarks>Called concurrently for every request to an alias: implementations must be thread-safe and fast.</remarks>
