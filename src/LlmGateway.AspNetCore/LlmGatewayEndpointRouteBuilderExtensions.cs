@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace LlmGateway;
 
@@ -41,19 +40,19 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
 
         // Names (OpenAI's operation ids), summaries and tags describe the endpoints in an OpenAPI document when the app
         // adds one (AddOpenApi/MapOpenApi); bodies go upstream as they are, so their schemas stay open.
-        group.MapPost("/v1/chat/completions", Forward(GatewayOperation.ChatCompletions, scope.Logger))
+        group.MapPost("/v1/chat/completions", Forward(GatewayOperation.ChatCompletions, scope))
             .Describe("createChatCompletion", "Creates a chat completion, streamed as server-sent events when stream is true.", "Chat", Json, "text/event-stream");
-        group.MapPost("/v1/embeddings", Forward(GatewayOperation.Embeddings, scope.Logger))
+        group.MapPost("/v1/embeddings", Forward(GatewayOperation.Embeddings, scope))
             .Describe("createEmbedding", "Creates embeddings of the input.", "Embeddings", Json);
-        group.MapPost("/v1/audio/speech", Forward(GatewayOperation.AudioSpeech, scope.Logger))
+        group.MapPost("/v1/audio/speech", Forward(GatewayOperation.AudioSpeech, scope))
             .Describe("createSpeech", "Generates audio from text.", "Audio", "application/octet-stream", "audio/mpeg", "text/event-stream");
-        group.MapPost("/v1/audio/transcriptions", Forward(GatewayOperation.AudioTranscriptions, scope.Logger))
+        group.MapPost("/v1/audio/transcriptions", Forward(GatewayOperation.AudioTranscriptions, scope))
             .Describe("createTranscription", "Transcribes an uploaded audio file.", "Audio", Json, "text/plain", "text/event-stream");
-        group.MapPost("/v1/audio/translations", Forward(GatewayOperation.AudioTranslations, scope.Logger))
+        group.MapPost("/v1/audio/translations", Forward(GatewayOperation.AudioTranslations, scope))
             .Describe("createTranslation", "Translates an uploaded audio file into English.", "Audio", Json, "text/plain");
-        group.MapPost("/v1/responses", Forward(GatewayOperation.Responses, scope.Logger))
+        group.MapPost("/v1/responses", Forward(GatewayOperation.Responses, scope))
             .Describe("createResponse", "Creates a model response (the Responses API), streamed when stream is true.", "Responses", Json, "text/event-stream");
-        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], Forward(GatewayOperation.ResponsesResource, scope.Logger))
+        group.MapMethods("/v1/responses/{**rest}", ["GET", "DELETE", "POST"], Forward(GatewayOperation.ResponsesResource, scope))
             .Describe("responseResource", "Retrieves, deletes or cancels a stored response ({id}, {id}/cancel, {id}/input_items).", "Responses", Json);
         group.MapGet("/v1/models", ModelsEndpoints.ListAsync).Describe("listModels", "Lists the models the gateway serves.", "Models", Json);
         group.MapGet("/v1/models/{**id}", ModelsEndpoints.GetAsync).Describe("retrieveModel", "Describes one model.", "Models", Json);
@@ -129,7 +128,7 @@ public static class LlmGatewayEndpointRouteBuilderExtensions
 
     /// <summary>A <see cref="Delegate"/>, not a <see cref="RequestDelegate"/>, so the endpoint is a route handler that
     /// an OpenAPI document describes.</summary>
-    private static Delegate Forward(GatewayOperation operation, ILogger logger) => (HttpContext context) => ForwardEndpoint.HandleAsync(context, operation, logger);
+    private static Delegate Forward(GatewayOperation operation, RequestScope scope) => (HttpContext context) => ForwardEndpoint.HandleAsync(context, operation, scope.Logger, scope.Metrics);
 
     /// <remarks>No <c>Accepts()</c>: its content-type metadata also takes part in routing, so a chat request that curl
     /// labels form-urlencoded, or a JSON body on an upload endpoint, would no longer reach the endpoint and its own error.</remarks>

@@ -85,6 +85,7 @@ public static class LlmGatewayServiceCollectionExtensions
         // bound; one that fails makes the host's start throw.
         services.TryAddSingleton<StartedChecks>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StartedChecks>(static sp => sp.GetRequiredService<StartedChecks>()));
+        services.TryAddSingleton<ILlmGatewayRuntime, GatewayRuntime>();
 
         // Keys, limits, usage and who owns which stored resource: in memory, or in Redis when LlmGateway:Redis is set.
         services.TryAddSingleton<RedisConnection>();
@@ -107,6 +108,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<CallerPolicy>();
         services.TryAddSingleton<IResponseCacheStore, TwoLevelCacheStore>();
         services.TryAddSingleton<ResponseCache>();
+        services.TryAddSingleton<ILlmGatewayCache>(static sp => sp.GetRequiredService<ResponseCache>());
         services.AddMetrics();
         services.TryAddSingleton<UsageMetrics>();
         services.TryAddSingleton<GatewayMetrics>();

@@ -1,5 +1,4 @@
 using System.Net;
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -18,20 +17,20 @@ internal static class NoneModeGuard
 {
     public static void Register(IServiceProvider services)
     {
-        var checks = services.GetService<StartedChecks>();
+        var runtime = services.GetService<ILlmGatewayRuntime>();
         var server = services.GetService<IServer>();
-        if (checks is null || server is null)
+        if (runtime is null || server is null)
         {
             return;
         }
 
-        checks.Add(() => Check(services, server));
+        runtime.AddStartedCheck(() => Check(runtime, server));
     }
 
     /// <exception cref="InvalidOperationException">Mode None and an address beyond loopback.</exception>
-    private static void Check(IServiceProvider services, IServer server)
+    private static void Check(ILlmGatewayRuntime runtime, IServer server)
     {
-        var auth = services.GetRequiredService<RouteTableProvider>().Current.Options.Auth;
+        var auth = runtime.Options.Auth;
         if (auth.Mode != GatewayAuthMode.None || auth.AllowNoneBeyondLoopback)
         {
             return;

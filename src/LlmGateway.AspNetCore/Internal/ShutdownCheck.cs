@@ -1,4 +1,3 @@
-using LlmGateway.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace LlmGateway.AspNetCore.Internal;
 
 /// <summary>
-/// Starts the shutdown clock (<see cref="ShutdownDrain"/>) with the app, so the drain is counted from the moment
+/// Starts the shutdown clock (<see cref="ILlmGatewayRuntime.ShutdownDrainExpired"/>) with the app, so the drain is counted from the moment
 /// stopping begins even if no request has come yet, and warns when the host would give up on its connections before
 /// the drain is over: <c>HostOptions.ShutdownTimeout</c> (30 s by default) must exceed
 /// <c>LlmGateway:ShutdownDrainTimeout</c>, or the final error event never reaches the clients.
@@ -28,7 +27,7 @@ internal static class ShutdownCheck
 
     private static void Check(IServiceProvider services)
     {
-        var drainTimeout = services.GetRequiredService<ShutdownDrain>().DrainTimeout;
+        var drainTimeout = services.GetRequiredService<ILlmGatewayRuntime>().ShutdownDrainTimeout;
         var shutdownTimeout = services.GetService<IOptions<HostOptions>>()?.Value.ShutdownTimeout ?? Timeout.InfiniteTimeSpan;
         if (shutdownTimeout != Timeout.InfiniteTimeSpan && shutdownTimeout <= drainTimeout)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using LlmGateway.Internal;
 
 namespace LlmGateway;
@@ -50,6 +51,19 @@ public sealed class GatewayError
     /// writes from <see cref="Message"/>, <see cref="Type"/>, <see cref="Param"/> and <see cref="Code"/>.
     /// </summary>
     public ReadOnlyMemory<byte> UpstreamBody { get; init; }
+
+    /// <summary>
+    /// Writes the error as OpenAI's error envelope, <c>{"error":{"message","type","param","code"}}</c>, in UTF-8: the
+    /// body an HTTP host answers the error with (with <see cref="StatusCode"/> and, when set, <see cref="RetryAfter"/>
+    /// as <c>retry-after</c>). <see cref="UpstreamBody"/> is never part of it.
+    /// </summary>
+    /// <param name="output">Where the JSON goes, such as an ASP.NET Core response's <c>BodyWriter</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    public void WriteEnvelope(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ErrorEnvelope.Write(this, output);
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{StatusCode} {Type}/{Code}: {Message}";

@@ -43,8 +43,9 @@ public sealed class GatewayRequest
     /// stored, cached under or logged.</summary>
     internal string? ProviderApiKey { get; init; }
 
-    /// <summary>Gets what the request asked of the response cache in its headers.</summary>
-    internal LlmGateway.Internal.CacheDirectives CacheDirectives { get; init; }
+    /// <summary>Gets what this request asks of the response cache (an HTTP host reads it from the request's
+    /// <c>Cache-Control</c> and <c>x-llmgateway-cache-ttl</c> headers); the default asks nothing.</summary>
+    public CacheDirectives CacheDirectives { get; init; }
 
     /// <summary>A copy with another body and everything else the same.</summary>
     internal GatewayRequest WithBody(ReadOnlyMemory<byte> body) => new(Operation, body)

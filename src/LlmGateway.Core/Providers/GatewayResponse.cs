@@ -65,11 +65,52 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// <summary>The caller's rate-limit state, for the <c>x-ratelimit-*</c> headers; null when no limit applies.</summary>
     internal LlmGateway.Internal.RateLimitReport? RateLimit { get; set; }
 
-    /// <summary>The cache's verdict on this response, for the <c>X-Cache</c> headers; null when it was not cacheable.</summary>
-    internal LlmGateway.Internal.CacheReport? Cache { get; set; }
+    /// <summary>Gets the response cache's verdict on this response, for the <c>X-Cache</c> headers; null when the
+    /// request was not one the cache takes.</summary>
+    public CacheReport? Cache { get; internal set; }
 
-    /// <summary>The call's telemetry, for the HTTP layer's overhead header and request log line; set by the pipeline.</summary>
-    internal LlmGateway.Internal.RequestTelemetry? Telemetry { get; set; }
+    /// <summary>Gets the call's measurements (time spent upstream, attempts, tokens, cache, error type), for a host's
+    /// overhead header and request log line; null when the call did not go through the gateway's pipeline. A stream's
+    /// values are final once its events have been enumerated to the end.</summary>
+    public GatewayResponseTelemetry? Telemetry { get; private set; }
+
+    /// <summary>The call's telemetry as the pipeline keeps it; setting it sets <see cref="Telemetry"/>.</summary>
+    internal LlmGateway.Internal.RequestTelemetry? RequestTelemetry
+    {
+        get;
+        set
+        {
+            field = value;
+            Telemetry = value is null ? null : new GatewayResponseTelemetry(value);
+        }
+    }
+
+    /// <summary>
+    /// Writes <see cref="Events"/> to <paramref name="destination"/> as OpenAI's server-sent events: each event as
+    /// <c>data: {json}</c> (with an <c>event:</c> line when it has a type), flushed as it arrives;
+    /// <c>data: [DONE]</c> after a clean end of a stream that uses it (<see cref="EndsWithDone"/>); after a failure one
+    /// last error event (<c>data: {"error":…}</c>, or the Responses API's <c>error</c> event) and no <c>[DONE]</c>, so
+    /// a cut stream never looks complete.
+    /// </summary>
+    /// <param name="destination">The client's body, such as an ASP.NET Core response's <c>BodyWriter</c>.</param>
+    /// <param name="logger">Where a failed, cut or cancelled stream is logged; null logs nothing.</param>
+    /// <param name="stopping">Fires when the host is stopping and may wait no longer: the stream then ends with a
+    /// <c>server_shutting_down</c> error event. The request must have been sent with a token that fires with it too,
+    /// so that the upstream read stops.</param>
+    /// <param name="cancellationToken">The client's token: it fires when the client goes away.</param>
+    /// <returns>A task that completes when the stream has ended, cleanly or not.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The response is not a stream (<see cref="Events"/> is null).</exception>
+    public Task WriteEventStreamAsync(System.IO.Pipelines.PipeWriter destination, Microsoft.Extensions.Logging.ILogger? logger = null, CancellationToken stopping = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (Events is null)
+        {
+            throw new InvalidOperationException("The response is not a stream.");
+        }
+
+        return LlmGateway.Internal.SseResponseWriter.WriteAsync(this, destination, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, stopping);
+    }
 
     /// <summary>Creates a non-streaming success.</summary>
     /// <param name="body">The body.</param>
@@ -152,7 +193,7 @@ public sealed class GatewayResponse : IAsyncDisposable
         Owner = owner,
         RateLimit = RateLimit,
         Cache = Cache,
-        Telemetry = Telemetry,
+        RequestTelemetry = RequestTelemetry,
     };
 
     /// <inheritdoc/>

@@ -34,14 +34,14 @@ internal static class AdminEndpoints
         admin.Map("/{**path}", FallbackAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, IKeyStore store, ProviderKeyProtector protector, RouteTableProvider routes, TimeProvider time, ILoggerFactory loggers)
+    private static async Task CreateAsync(HttpContext context, IKeyStore store, ProviderKeyProtector protector, ILlmGatewayRuntime runtime, TimeProvider time, ILoggerFactory loggers)
     {
         if (await ReadRequestAsync(context) is not { } request)
         {
             return;
         }
 
-        var (ok, providerKeys) = await TryProtectProviderKeysAsync(context, request, routes, protector);
+        var (ok, providerKeys) = await TryProtectProviderKeysAsync(context, request, runtime, protector);
         if (!ok)
         {
             return;
@@ -79,14 +79,14 @@ internal static class AdminEndpoints
         }
     }
 
-    private static async Task UpdateAsync(HttpContext context, string id, KeyRegistry registry, IKeyStore store, ProviderKeyProtector protector, RouteTableProvider routes, TimeProvider time, ILoggerFactory loggers)
+    private static async Task UpdateAsync(HttpContext context, string id, KeyRegistry registry, IKeyStore store, ProviderKeyProtector protector, ILlmGatewayRuntime runtime, TimeProvider time, ILoggerFactory loggers)
     {
         if (await FindChangeableAsync(context, id, registry, store) is not { } existing || await ReadRequestAsync(context) is not { } request)
         {
             return;
         }
 
-        var (ok, providerKeys) = await TryProtectProviderKeysAsync(context, request, routes, protector);
+        var (ok, providerKeys) = await TryProtectProviderKeysAsync(context, request, runtime, protector);
         if (!ok)
         {
             return;
@@ -292,7 +292,7 @@ internal static class AdminEndpoints
 
     /// <summary>Encrypts the request's provider keys, each for a configured provider instance (by its configured
     /// name); null keys when the request does not set them. False once a 400 is written.</summary>
-    private static async Task<(bool Ok, Dictionary<string, string>? Keys)> TryProtectProviderKeysAsync(HttpContext context, AdminKeyRequest request, RouteTableProvider routes, ProviderKeyProtector protector)
+    private static async Task<(bool Ok, Dictionary<string, string>? Keys)> TryProtectProviderKeysAsync(HttpContext context, AdminKeyRequest request, ILlmGatewayRuntime runtime, ProviderKeyProtector protector)
     {
         if (!request.Has(AdminKeyRequest.ProviderKeysField))
         {
@@ -305,10 +305,9 @@ internal static class AdminEndpoints
             return (true, protectedKeys);
         }
 
-        var table = routes.Current;
         foreach (var (instance, providerKey) in request.ProviderKeys)
         {
-            if (table.GetProvider(instance) is not { } provider)
+            if (runtime.GetProvider(instance) is not { } provider)
             {
                 await ErrorResults.WriteAsync(context, new GatewayError(
                     GatewayErrorKind.InvalidRequest,

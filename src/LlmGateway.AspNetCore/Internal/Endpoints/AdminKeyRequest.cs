@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LlmGateway.Internal;
 
 namespace LlmGateway.AspNetCore.Internal;
 
@@ -60,8 +59,7 @@ internal sealed class AdminKeyRequest
         }
 
         // UTF-8, nesting and duplicate members checked: a field named twice is refused rather than one of them read.
-        var document = RequestJson.Parse(body, out error);
-        if (document is null)
+        if (!LlmGatewayJson.TryParseRequestBody(body, out var document, out error))
         {
             return false;
         }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmGateway.AspNetCore.Internal;
@@ -12,7 +11,7 @@ namespace LlmGateway.AspNetCore.Internal;
 /// </summary>
 internal static class CachePurgeEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, ResponseCache cache)
+    public static async Task HandleAsync(HttpContext context, ILlmGatewayCache cache)
     {
         var (body, readError) = await RequestBodyReader.ReadAsync(context, 16 * 1024);
         if (readError is not null)
@@ -39,15 +38,14 @@ internal static class CachePurgeEndpoint
         }
     }
 
-    internal static (CachePurge? Purge, GatewayError? Error) Parse(ReadOnlySpan<byte> body)
+    internal static (CachePurgeFilter? Purge, GatewayError? Error) Parse(ReadOnlySpan<byte> body)
     {
         if (body.Trim(" \t\r\n"u8).IsEmpty)
         {
-            return (new CachePurge(), null);
+            return (new CachePurgeFilter(), null);
         }
 
-        var document = RequestJson.Parse(body.ToArray(), out var error);
-        if (document is null)
+        if (!LlmGatewayJson.TryParseRequestBody(body.ToArray(), out var document, out var error))
         {
             return (null, error);
         }
@@ -92,7 +90,7 @@ internal static class CachePurgeEndpoint
                 }
             }
 
-            return (new CachePurge(model, provider, prefix, olderThan), null);
+            return (new CachePurgeFilter { Model = model, Provider = provider, KeyPrefix = prefix, OlderThan = olderThan }, null);
         }
     }
 }

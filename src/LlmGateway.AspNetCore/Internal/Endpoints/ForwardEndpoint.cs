@@ -1,4 +1,3 @@
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,14 +22,16 @@ internal static class ForwardEndpoint
     /// <param name="context">The request.</param>
     /// <param name="operation">The endpoint's operation.</param>
     /// <param name="logger">The <c>LlmGateway.AspNetCore</c> logger, made once when the endpoints were mapped.</param>
-    public static async Task HandleAsync(HttpContext context, GatewayOperation operation, ILogger logger)
+    /// <param name="metrics">The HTTP layer's instruments, made once when the endpoints were mapped.</param>
+    public static async Task HandleAsync(HttpContext context, GatewayOperation operation, ILogger logger, HttpMetrics metrics)
     {
         var services = context.RequestServices;
-        var record = new RequestRecord(context, operation);
+        var record = new RequestRecord(context, operation, metrics);
 
         // The request ends when the client goes away, or when the host is stopping and the drain time is over.
-        var drain = services.GetRequiredService<ShutdownDrain>();
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drain.Expired);
+        var runtime = services.GetRequiredService<ILlmGatewayRuntime>();
+        var drainExpired = runtime.ShutdownDrainExpired;
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drainExpired);
         try
         {
             var auth = await CallerAuthentication.AuthenticateAsync(context);
@@ -40,7 +41,7 @@ internal static class ForwardEndpoint
                 return;
             }
 
-            var options = services.GetRequiredService<RouteTableProvider>().Current.Options;
+            var options = runtime.Options;
             if (options.Auth.Mode == GatewayAuthMode.None && NoneModeRequests.CheckContentType(context, operation) is { } unsupported)
             {
                 await record.RefuseAsync(unsupported);
@@ -91,14 +92,14 @@ internal static class ForwardEndpoint
             record.Response = response;
             await using (response)
             {
-                await WriteAsync(context, response, logger, record, lifetime.Token, drain.Expired);
+                await WriteAsync(context, response, logger, record, lifetime.Token, drainExpired);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.
         }
-        catch (OperationCanceledException) when (drain.Expired.IsCancellationRequested)
+        catch (OperationCanceledException) when (drainExpired.IsCancellationRequested)
         {
             // Still waiting for an answer when the drain time ran out: say so, rather than being dropped.
             logger.RequestCutByShutdown(ClientText.ForLog(context.Request.Path));
@@ -238,6 +239,6 @@ internal static class ForwardEndpoint
         http.Headers.CacheControl = "no-cache";
         http.Headers["X-Accel-Buffering"] = "no"; // tells nginx-style proxies in front not to buffer the stream
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await SseResponseWriter.WriteAsync(response, http.BodyWriter, logger, context.RequestAborted, shuttingDown);
+        await response.WriteEventStreamAsync(http.BodyWriter, logger, shuttingDown, context.RequestAborted);
     }
 }

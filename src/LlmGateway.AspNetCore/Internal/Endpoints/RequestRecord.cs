@@ -1,5 +1,4 @@
 using System.Globalization;
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,16 +15,16 @@ internal sealed class RequestRecord
 {
     private readonly HttpContext _context;
     private readonly GatewayOperation _operation;
-    private readonly GatewayMetrics _metrics;
+    private readonly HttpMetrics _metrics;
     private readonly string _endpoint;
     private readonly long _started;
     private string? _earlyError;
 
-    public RequestRecord(HttpContext context, GatewayOperation operation)
+    public RequestRecord(HttpContext context, GatewayOperation operation, HttpMetrics metrics)
     {
         _context = context;
         _operation = operation;
-        _metrics = context.RequestServices.GetRequiredService<GatewayMetrics>();
+        _metrics = metrics;
         _endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unknown";
         Clock = context.RequestServices.GetRequiredService<TimeProvider>();
         _started = Clock.GetTimestamp();
@@ -43,8 +42,7 @@ internal sealed class RequestRecord
     /// <summary>Answers an error found before the pipeline ran (authentication, the body, the URL, the headers).</summary>
     public Task RefuseAsync(GatewayError error)
     {
-        _earlyError = RequestTelemetry.ErrorTypeOf(error.Kind);
-        _metrics.RecordError(_earlyError, RequestTelemetry.OperationName(_operation));
+        _earlyError = _metrics.RecordRefusal(error, _operation);
         return ErrorResults.WriteAsync(_context, error);
     }
 
@@ -79,7 +77,6 @@ internal sealed class RequestRecord
         }
 
         var telemetry = Response?.Telemetry;
-        var usage = telemetry?.Usage;
         logger.RequestCompleted(
             _endpoint,
             _context.Response.StatusCode,
@@ -87,8 +84,8 @@ internal sealed class RequestRecord
             ClientText.ForLog(Response?.ProviderName ?? "-"),
             ClientText.ForLog(Response?.TargetModel ?? "-"),
             telemetry?.Attempts ?? 0,
-            usage?.PromptTokens ?? 0,
-            usage?.CompletionTokens ?? 0,
+            telemetry?.InputTokens ?? 0,
+            telemetry?.OutputTokens ?? 0,
             telemetry?.CacheHit switch { true => "HIT", false => "MISS", null => "-" },
             telemetry?.ErrorType ?? _earlyError ?? "-");
     }

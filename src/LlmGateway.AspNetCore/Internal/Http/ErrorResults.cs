@@ -1,5 +1,4 @@
 using System.Globalization;
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmGateway.AspNetCore.Internal;
@@ -22,7 +21,7 @@ internal static class ErrorResults
             response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         }
 
-        ErrorEnvelope.Write(error, response.BodyWriter);
+        error.WriteEnvelope(response.BodyWriter);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 }

@@ -1,4 +1,3 @@
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +17,7 @@ namespace LlmGateway.AspNetCore.Internal;
 /// at start-up, since ASP.NET Core refuses every request to an endpoint with CORS metadata when <c>UseCors()</c> is
 /// missing, and apps that never asked for CORS must not have to add it. Changes to the list apply without a restart.
 /// </remarks>
-internal sealed class GatewayCors(RouteTableProvider routes) : ICorsPolicyMetadata
+internal sealed class GatewayCors(ILlmGatewayRuntime runtime) : ICorsPolicyMetadata
 {
     /// <summary>Every header the gateway's responses carry beyond the CORS-safelisted ones. <c>Access-Control-Expose-Headers</c>
     /// takes no prefix wildcard, so the <c>x-ratelimit-*</c> family is spelled out.</summary>
@@ -41,7 +40,7 @@ internal sealed class GatewayCors(RouteTableProvider routes) : ICorsPolicyMetada
         get
         {
             // Rebuilt only when a reload produced new options; a reload that failed validation keeps the last good one.
-            var options = routes.Current.Options;
+            var options = runtime.Options;
             var cached = _cached;
             if (ReferenceEquals(cached.Options, options))
             {
@@ -58,10 +57,10 @@ internal sealed class GatewayCors(RouteTableProvider routes) : ICorsPolicyMetada
     /// <exception cref="InvalidOperationException">Origins are set but the app did not call <c>AddCors()</c>.</exception>
     public static void Apply(IEndpointConventionBuilder group, IServiceProvider services)
     {
-        var routes = services.GetRequiredService<RouteTableProvider>();
+        var runtime = services.GetRequiredService<ILlmGatewayRuntime>();
         try
         {
-            if (routes.Current.Options.Cors.Origins.Count == 0)
+            if (runtime.Options.Cors.Origins.Count == 0)
             {
                 return;
             }
@@ -78,7 +77,7 @@ internal sealed class GatewayCors(RouteTableProvider routes) : ICorsPolicyMetada
                 "LlmGateway:Cors:Origins is set, which needs ASP.NET Core's CORS middleware: call builder.Services.AddCors() and app.UseCors().");
         }
 
-        group.WithMetadata(new GatewayCors(routes));
+        group.WithMetadata(new GatewayCors(runtime));
     }
 
     internal static CorsPolicy Build(IReadOnlyCollection<string> origins)

@@ -8,9 +8,9 @@ namespace LlmGateway.AspNetCore.Internal;
 internal static class RequestBodyReader
 {
     public static Task<(byte[]? Body, GatewayError? Error)> ReadAsync(HttpContext context, long limit) =>
-        ReadAsync(context, new LlmGateway.Internal.RequestBodyLimit(limit, LlmGatewayOptions.SectionName + ":" + nameof(LlmGatewayOptions.MaxRequestBodySize)));
+        ReadAsync(context, new RequestBodyLimit(limit, LlmGatewayOptions.SectionName + ":" + nameof(LlmGatewayOptions.MaxRequestBodySize)));
 
-    public static async Task<(byte[]? Body, GatewayError? Error)> ReadAsync(HttpContext context, LlmGateway.Internal.RequestBodyLimit limit)
+    public static async Task<(byte[]? Body, GatewayError? Error)> ReadAsync(HttpContext context, RequestBodyLimit limit)
     {
         // The gateway enforces its own limit, with its own error envelope, instead of Kestrel's.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)

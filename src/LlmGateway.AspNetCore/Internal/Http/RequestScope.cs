@@ -1,5 +1,4 @@
 using System.Collections;
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,15 +12,18 @@ namespace LlmGateway.AspNetCore.Internal;
 /// <c>Host</c> or <c>Origin</c> that mode does not serve (<see cref="NoneModeRequests"/>); the health endpoints
 /// (marked <see cref="AnyHost"/>) answer any, for probes that address the host by an IP or a service name.
 /// </summary>
-internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics, RouteTableProvider routes)
+internal sealed class RequestScope(ILogger logger, HttpMetrics metrics, ILlmGatewayRuntime runtime)
 {
     public const string LoggerCategory = "LlmGateway.AspNetCore";
 
     /// <summary>Gets the <c>LlmGateway.AspNetCore</c> logger, made once per mapping for the endpoints to share.</summary>
     public ILogger Logger => logger;
 
+    /// <summary>Gets the HTTP layer's instruments, made once per mapping for the endpoints to share.</summary>
+    public HttpMetrics Metrics => metrics;
+
     public static RequestScope Create(IServiceProvider services) =>
-        new(services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), services.GetRequiredService<GatewayMetrics>(), services.GetRequiredService<RouteTableProvider>());
+        new(services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), HttpMetrics.Create(services), services.GetRequiredService<ILlmGatewayRuntime>());
 
     /// <param name="context">The request.</param>
     /// <param name="next">The endpoint's own delegate.</param>
@@ -34,7 +36,7 @@ internal sealed class RequestScope(ILogger logger, GatewayMetrics metrics, Route
         {
             using (logger.BeginScope(new State(RequestIds.Get(context)!)))
             {
-                var options = routes.Current.Options;
+                var options = runtime.Options;
                 if (options.Auth.Mode == GatewayAuthMode.None
                     && NoneModeRequests.CheckHostAndOrigin(context.Request, options) is { } refused
                     && context.GetEndpoint()?.Metadata.GetMetadata<AnyHost>() is null)

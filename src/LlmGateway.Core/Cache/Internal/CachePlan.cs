@@ -1,12 +1,5 @@
 namespace LlmGateway.Internal;
 
-/// <summary>What a request asked of the cache in its headers: <c>Cache-Control: no-cache</c> (do not answer from the
-/// cache), <c>no-store</c> (do not keep this answer), and a lifetime for the entry (<c>x-llmgateway-cache-ttl</c>).</summary>
-internal readonly record struct CacheDirectives(bool NoCache, bool NoStore, TimeSpan? Ttl);
-
-/// <summary>What the cache reports on a response: <c>X-Cache</c>, <c>X-Cache-Key</c>, <c>X-Cache-TTL</c>.</summary>
-internal sealed record CacheReport(bool Hit, string Key, TimeSpan Ttl);
-
 /// <summary>How the cache treats one request: its key, whether to look up and store, for how long.</summary>
 internal sealed class CachePlan
 {

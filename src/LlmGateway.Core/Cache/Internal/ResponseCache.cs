@@ -10,7 +10,7 @@ namespace LlmGateway.Internal;
 /// by similarity for the semantic strategy), one upstream call for identical requests arriving together, and storing
 /// answers, a stream only once it finished cleanly. Errors and cut streams are never stored.
 /// </summary>
-internal sealed class ResponseCache(IResponseCacheStore store, UsageMetrics metrics, TimeProvider timeProvider, ILogger<ResponseCache> logger)
+internal sealed class ResponseCache(IResponseCacheStore store, UsageMetrics metrics, TimeProvider timeProvider, ILogger<ResponseCache> logger) : ILlmGatewayCache
 {
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider;
@@ -205,6 +205,13 @@ internal sealed class ResponseCache(IResponseCacheStore store, UsageMetrics metr
     {
         _metrics.CacheMiss();
         response.Cache ??= new CacheReport(Hit: false, plan.Key, plan.Ttl);
+    }
+
+    /// <inheritdoc/>
+    ValueTask<long> ILlmGatewayCache.PurgeAsync(CachePurgeFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return PurgeAsync(new CachePurge(filter.Model, filter.Provider, filter.KeyPrefix, filter.OlderThan), cancellationToken);
     }
 
     /// <summary>Removes matching entries everywhere, the semantic index's too.</summary>

@@ -5,7 +5,8 @@ namespace LlmGateway.Internal;
 
 /// <summary>
 /// The request instruments of the <c>LlmGateway</c> meter: OpenTelemetry's GenAI client metrics (the gateway is a
-/// client of its providers) and the gateway's own <c>llmgateway.*</c> ones. Tags are low-cardinality only: a model
+/// client of its providers) and the gateway's own <c>llmgateway.*</c> ones (the HTTP layer adds <c>llmgateway.requests</c> and
+/// <c>llmgateway.overhead</c> to the same meter, and counts its own refusals in <c>llmgateway.errors</c>). Tags are low-cardinality only: a model
 /// shows by name only when the configuration or an upstream's model list spells it out (see
 /// <see cref="RouteTable.NameOf"/>), any other name a client sends as <see cref="RouteTable.UnresolvedModel"/>, so
 /// made-up model names cannot grow the series; providers by their configured instance names; never a request id, a
@@ -16,27 +17,22 @@ internal sealed class GatewayMetrics
     public const string Duration = "gen_ai.client.operation.duration";
     public const string TokenUsage = "gen_ai.client.token.usage";
     public const string TimeToFirstChunk = "gen_ai.client.operation.time_to_first_chunk";
-    public const string Requests = "llmgateway.requests";
     public const string Errors = "llmgateway.errors";
     public const string Attempts = "llmgateway.attempts";
     public const string Fallbacks = "llmgateway.fallbacks";
     public const string CircuitOpen = "llmgateway.circuit.open";
-    public const string Overhead = "llmgateway.overhead";
 
     // The GenAI conventions' bucket advice; OpenTelemetry's default buckets are made for milliseconds.
     private static readonly double[] s_secondsBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
     private static readonly long[] s_tokenBuckets = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
-    private static readonly double[] s_overheadBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
     private static readonly int[] s_attemptBuckets = [1, 2, 3, 4, 5, 6, 8, 10];
 
     private readonly Histogram<double> _duration;
     private readonly Histogram<long> _tokens;
     private readonly Histogram<double> _timeToFirstChunk;
-    private readonly Counter<long> _requests;
     private readonly Counter<long> _errors;
     private readonly Histogram<int> _attempts;
     private readonly Counter<long> _fallbacks;
-    private readonly Histogram<double> _overhead;
 
     public GatewayMetrics(IMeterFactory meterFactory, TargetHealth health)
     {
@@ -45,11 +41,9 @@ internal sealed class GatewayMetrics
         _duration = meter.CreateHistogram(Duration, "s", "GenAI operation duration: from the request to its answer, or for a stream to its end.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
         _tokens = meter.CreateHistogram(TokenUsage, "{token}", "Number of input and output tokens used, as the upstream reported them.", tags: null, new InstrumentAdvice<long> { HistogramBucketBoundaries = s_tokenBuckets });
         _timeToFirstChunk = meter.CreateHistogram(TimeToFirstChunk, "s", "Time from the request to the first event of a streamed answer.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
-        _requests = meter.CreateCounter<long>(Requests, "{request}", "Requests answered by the gateway's endpoints, by endpoint and status.");
         _errors = meter.CreateCounter<long>(Errors, "{error}", "Requests answered with an error, or streams that failed after they started, by error type.");
         _attempts = meter.CreateHistogram(Attempts, "{attempt}", "Targets tried per routed request.", tags: null, new InstrumentAdvice<int> { HistogramBucketBoundaries = s_attemptBuckets });
         _fallbacks = meter.CreateCounter<long>(Fallbacks, "{request}", "Requests answered by a target other than the first one tried.");
-        _overhead = meter.CreateHistogram(Overhead, "s", "Time spent in the gateway apart from waiting on the upstream, up to the answer or a stream's first event.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_overheadBuckets });
         meter.CreateObservableGauge(CircuitOpen, () => Circuits(health), "{circuit}", "Whether a target's circuit is open (1) and requests skip it, or not (0); targets that never failed are not listed.");
     }
 
@@ -78,13 +72,6 @@ internal sealed class GatewayMetrics
 
         _errors.Add(1, tags);
     }
-
-    /// <summary>Counts a request answered by an endpoint; <paramref name="endpoint"/> is its route pattern.</summary>
-    public void RecordRequest(string endpoint, int statusCode) =>
-        _requests.Add(1, new KeyValuePair<string, object?>("llmgateway.endpoint", endpoint), new KeyValuePair<string, object?>("http.response.status_code", statusCode));
-
-    public void RecordOverhead(TimeSpan overhead, string endpoint) =>
-        _overhead.Record(overhead.TotalSeconds, new KeyValuePair<string, object?>("llmgateway.endpoint", endpoint));
 
     private static IEnumerable<Measurement<int>> Circuits(TargetHealth health)
     {

@@ -16,9 +16,5 @@ internal static partial class OperationsLog
     [LoggerMessage(EventId = 242, Level = LogLevel.Warning, Message = "Stream from provider {Provider} was ended by the shutdown before it finished ({Cause}).")]
     public static partial void StreamCutByShutdown(this ILogger logger, string? provider, string cause);
 
-    [LoggerMessage(EventId = 243, Level = LogLevel.Warning, Message = "The host's shutdown timeout ({ShutdownTimeout}) is not longer than LlmGateway:ShutdownDrainTimeout ({DrainTimeout}): connections may be aborted before running streams get their final error event. Set HostOptions.ShutdownTimeout to the drain plus a margin.")]
-    public static partial void ShutdownTimeoutTooShort(this ILogger logger, TimeSpan shutdownTimeout, TimeSpan drainTimeout);
-
-    [LoggerMessage(EventId = 244, Level = LogLevel.Warning, Message = "Request {Path} did not finish within the shutdown drain time; answered 503 server_shutting_down.")]
-    public static partial void RequestCutByShutdown(this ILogger logger, string path);
+    // 243 and 244 are the ASP.NET Core layer's (LlmGateway.AspNetCore's ShutdownLog).
 }

@@ -177,7 +177,7 @@ internal sealed class RequestTelemetry
             End(errorType: null);
         }
 
-        response.Telemetry = this;
+        response.RequestTelemetry = this;
         return response;
     }
 

@@ -1,4 +1,4 @@
-namespace LlmGateway.Internal;
+namespace LlmGateway.AspNetCore.Internal;
 
 /// <summary>The body limit of one operation and the setting that gives it, so a 413 can name what to raise.</summary>
 internal readonly record struct RequestBodyLimit(long Bytes, string Setting)

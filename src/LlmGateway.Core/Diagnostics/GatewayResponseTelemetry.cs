@@ -1,0 +1,34 @@
+using LlmGateway.Internal;
+
+namespace LlmGateway;
+
+/// <summary>
+/// The measurements of one gateway call, as its <see cref="GatewayResponse.Telemetry"/>: what a host needs for its own
+/// request log line and for telling the gateway's own time from the upstream's. The values are read as the call goes
+/// on; a stream's are final once its events have been enumerated to the end.
+/// </summary>
+public sealed class GatewayResponseTelemetry
+{
+    private readonly RequestTelemetry _telemetry;
+
+    internal GatewayResponseTelemetry(RequestTelemetry telemetry) => _telemetry = telemetry;
+
+    /// <summary>Gets the time spent inside provider calls so far (for a stream, up to its first event).</summary>
+    public TimeSpan UpstreamTime => _telemetry.UpstreamTime;
+
+    /// <summary>Gets how many targets were tried; 0 when the answer came without any (from the cache, or refused).</summary>
+    public int Attempts => _telemetry.Attempts;
+
+    /// <summary>Gets the input tokens the upstream reported, or null when it reported none (yet).</summary>
+    public long? InputTokens => _telemetry.Usage?.PromptTokens;
+
+    /// <summary>Gets the output tokens the upstream reported, or null when it reported none (yet).</summary>
+    public long? OutputTokens => _telemetry.Usage?.CompletionTokens;
+
+    /// <summary>Gets whether the answer came from the response cache; null when the cache did not take the request.</summary>
+    public bool? CacheHit => _telemetry.CacheHit;
+
+    /// <summary>Gets the call's <c>error.type</c> (the one its metrics and spans carry, such as
+    /// <c>rate_limit_exceeded</c>), or null while it has not failed.</summary>
+    public string? ErrorType => _telemetry.ErrorType;
+}
