@@ -28,12 +28,15 @@ public static class LlmGatewayServiceCollectionExtensions
 
         // Values that cannot be bound are refused, each named by its path, before the binder runs: the binder would
         // drop a list entry (a configured key) whose value fails to convert, and stop at the first bad value elsewhere.
-        services.AddSingleton<IConfigureOptions<LlmGatewayOptions>>(new ConfigurationValueCheck(configuration));
+        services.AddSingleton<IConfigureOptions<LlmGatewayOptions>>(sp => new ConfigurationValueCheck(configuration, sp.GetServices<ILlmProviderFactory>()));
         services.AddOptions<LlmGatewayOptions>().Bind(configuration);
+
+        // Each provider instance's section is bound again to its type's own options class (ILlmProviderFactory.OptionsType).
+        services.AddSingleton<IConfigureOptions<LlmGatewayOptions>>(sp => new ProviderOptionsBinding(configuration, sp.GetServices<ILlmProviderFactory>()));
 
         // Unknown keys are reported by a validator, with the other errors and each with its path, rather than by the
         // binder's ErrorOnUnknownConfiguration, which stops at the first and does not name it.
-        services.AddSingleton<IValidateOptions<LlmGatewayOptions>>(new UnknownKeysValidator(configuration));
+        services.AddSingleton<IValidateOptions<LlmGatewayOptions>>(sp => new UnknownKeysValidator(configuration, sp.GetServices<ILlmProviderFactory>()));
         return AddCore(services);
     }
 
@@ -67,6 +70,8 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<RouteTableProvider>();
         services.TryAddSingleton<ModelListService>();
         services.TryAddSingleton<ResourceOwners>();
+        services.TryAddSingleton<IResourceOwnership, ResourceOwnership>();
+        services.TryAddSingleton<ILlmProviderResolver, LlmProviderResolver>();
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
         services.TryAddSingleton<InFlightCounter>();
         services.TryAddSingleton<TargetHealth>();

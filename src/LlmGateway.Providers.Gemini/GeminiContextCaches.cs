@@ -1,5 +1,4 @@
 using LlmGateway.Gemini.Internal;
-using LlmGateway.Internal;
 
 namespace LlmGateway;
 
@@ -18,11 +17,14 @@ namespace LlmGateway;
 /// </remarks>
 public sealed class GeminiContextCaches
 {
-    private readonly RouteTableProvider _routes;
-    private readonly ResourceOwners _owners;
-    private readonly string _owner;
+    private readonly ILlmProviderResolver _routes;
+    private readonly IResourceOwnership _owners;
+    private readonly string? _owner;
 
-    internal GeminiContextCaches(RouteTableProvider routes, ResourceOwners owners, string owner = GatewayCaller.InProcessId)
+    /// <param name="routes">The provider instances.</param>
+    /// <param name="owners">Who created which cache.</param>
+    /// <param name="owner">The caller's id; null for in-process.</param>
+    internal GeminiContextCaches(ILlmProviderResolver routes, IResourceOwnership owners, string? owner = null)
     {
         _routes = routes;
         _owners = owners;
@@ -59,7 +61,7 @@ public sealed class GeminiContextCaches
         var created = await gemini.CreateCacheAsync(chatRequest, ttl, displayName, cancellationToken);
         if (created.Name.Length > 0)
         {
-            await _owners.RecordAsync(OwnedResourceKind.GeminiCache, ResourceOwners.GeminiCacheName(created.Name), _owner, gemini.Name);
+            await _owners.ClaimAsync(IResourceOwnership.GeminiCache, GeminiProvider.CacheName(created.Name), _owner, gemini.Name);
         }
 
         return created;
@@ -144,20 +146,26 @@ public sealed class GeminiContextCaches
     /// <summary>Null when this caller created the cache on that instance; else the error to answer with.</summary>
     private async Task<GatewayError?> CheckAsync(GeminiProvider gemini, string name, CancellationToken cancellationToken)
     {
-        var full = ResourceOwners.GeminiCacheName(name);
-        var (record, outcome) = await _owners.CheckAsync(OwnedResourceKind.GeminiCache, full, _owner, ownAccount: false, cancellationToken);
-        return outcome switch
+        var full = GeminiProvider.CacheName(name);
+        string? provider;
+        try
         {
-            OwnershipOutcome.Unavailable => ResourceOwners.Unavailable($"the context cache '{full}'"),
-            OwnershipOutcome.Allowed when string.Equals(record?.Provider, gemini.Name, StringComparison.Ordinal) => null,
-            _ => ResourceOwners.GeminiCacheNotFound(full, param: null),
-        };
+            provider = await _owners.FindOwnedAsync(IResourceOwnership.GeminiCache, full, _owner, cancellationToken);
+        }
+        catch (LlmGatewayException unavailable)
+        {
+            return unavailable.Error;
+        }
+
+        return string.Equals(provider, gemini.Name, StringComparison.Ordinal)
+            ? null
+            : new GatewayError(GatewayErrorKind.NotFound, $"Cached content '{full}' not found.") { Code = null };
     }
 
     private GeminiProvider Get(string provider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(provider);
-        return _routes.Current.GetProvider(provider) as GeminiProvider
+        return _routes.GetProvider(provider) as GeminiProvider
             ?? throw new ArgumentException($"'{provider}' is not a configured Gemini provider instance.", nameof(provider));
     }
 }

@@ -1,5 +1,4 @@
 using LlmGateway.Gemini.Internal;
-using LlmGateway.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,8 +29,8 @@ public static class GeminiGatewayBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, GeminiProviderFactory>());
-        services.TryAddSingleton(static sp => new GeminiContextCaches(sp.GetRequiredService<RouteTableProvider>(), sp.GetRequiredService<ResourceOwners>()));
-        UpstreamHttpClient.Add(services, HttpClientName);
+        services.TryAddSingleton(static sp => new GeminiContextCaches(sp.GetRequiredService<ILlmProviderResolver>(), sp.GetRequiredService<IResourceOwnership>()));
+        builder.AddUpstreamHttpClient(HttpClientName);
         return builder;
     }
 }

@@ -1,4 +1,3 @@
-using LlmGateway.Internal;
 using LlmGateway.OpenAI.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +35,7 @@ public static class OpenAIGatewayBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, OpenAIProviderFactory>());
-        UpstreamHttpClient.Add(services, HttpClientName);
+        builder.AddUpstreamHttpClient(HttpClientName);
         return builder;
     }
 }

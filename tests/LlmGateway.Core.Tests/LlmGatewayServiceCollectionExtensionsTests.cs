@@ -57,7 +57,7 @@ public class LlmGatewayServiceCollectionExtensionsTests
         options.StreamIdleTimeout.Should().Be(TimeSpan.FromSeconds(30));
         options.ModelListCacheDuration.Should().Be(TimeSpan.Zero);
         options.Providers.Keys.Should().BeEquivalentTo("OpenAI", "ollama");
-        options.Providers["openai"].Should().BeEquivalentTo(new ProviderOptions
+        options.Providers["openai"].Should().BeOfType<OpenAIProviderOptions>().And.BeEquivalentTo(new OpenAIProviderOptions
         {
             Type = ProviderTypes.OpenAI,
             ApiKey = "sk-config",

@@ -37,7 +37,7 @@ public sealed class OpenAIProviderTests : IDisposable
     {
         _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Completion));
-        var sut = CreateSut(new ProviderOptions { ApiKey = "k-123", Organization = "org-1", Project = "proj-1" });
+        var sut = CreateSut(new OpenAIProviderOptions { ApiKey = "k-123", Organization = "org-1", Project = "proj-1" });
 
         var response = await sut.SendAsync(new ProviderRequest(GatewayOperation.ChatCompletions, Encoding.UTF8.GetBytes(ChatBody), "gpt-4o-mini", stream: false) { RequestId = "rid-1" });
 

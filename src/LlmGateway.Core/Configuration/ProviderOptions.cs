@@ -1,9 +1,14 @@
 namespace LlmGateway;
 
 /// <summary>
-/// One provider instance: <c>LlmGateway:Providers:&lt;name&gt;</c>.
+/// One provider instance: <c>LlmGateway:Providers:&lt;name&gt;</c>, with the settings every provider type has.
 /// </summary>
-public sealed class ProviderOptions
+/// <remarks>
+/// A provider type with settings of its own derives its options class from this one and names it in
+/// <see cref="ILlmProviderFactory.OptionsType"/>: the instance's configuration section is then bound to that class
+/// (and only its properties are known keys there), and options set in code may be an instance of it.
+/// </remarks>
+public class ProviderOptions
 {
     /// <summary>
     /// Gets or sets the provider type, one of <see cref="ProviderTypes"/> (case-insensitive). When the instance is
@@ -30,26 +35,8 @@ public sealed class ProviderOptions
     /// </summary>
     public List<string> Models { get; set; } = [];
 
-    /// <summary>Gets or sets the OpenAI organization sent as <c>OpenAI-Organization</c> (OpenAI instances only).</summary>
-    public string? Organization { get; set; }
-
-    /// <summary>Gets or sets the OpenAI project sent as <c>OpenAI-Project</c> (OpenAI instances only).</summary>
-    public string? Project { get; set; }
-
-    /// <summary>
-    /// Gets or sets whether the upstream has OpenAI's Responses API (OpenAI instances only). Defaults to true for
-    /// OpenAI's own API and false for other base URLs, since most OpenAI-compatible servers lack it. When false,
-    /// <c>/v1/responses</c> requests for this instance are served through its chat completions, translated both ways.
-    /// </summary>
-    public bool? UseResponsesApi { get; set; }
-
-    /// <summary>
-    /// Gets or sets whether non-streaming chat completions over the Responses API run in background mode (OpenAI
-    /// instances only): the gateway creates the response with <c>background: true</c>, polls it with exponential
-    /// backoff (1 s doubling to 30 s, within <see cref="LlmGatewayOptions.RequestTimeout"/>) until it is completed,
-    /// failed or cancelled, answers the client, and deletes the stored response. It suits instances that serve slow
-    /// models (o3-pro, deep research), whose answers could outlast a held-open connection. A client that goes away
-    /// cancels the background response. Defaults to false.
-    /// </summary>
-    public bool UseBackgroundMode { get; set; }
+    /// <summary>Checks <see cref="BaseUrl"/>: unset, or an absolute <c>http</c> or <c>https</c> URL.</summary>
+    /// <param name="instanceName">The instance name, for the message.</param>
+    /// <returns>The problem, naming the key (<c>LlmGateway:Providers:&lt;name&gt;:BaseUrl</c>), or null when there is none.</returns>
+    public string? ValidateBaseUrl(string instanceName) => LlmGateway.Internal.LlmGatewayOptionsValidator.ValidateBaseUrl(instanceName, BaseUrl);
 }

@@ -54,8 +54,9 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// configuration spells it, or <see cref="Internal.RouteTable.UnresolvedModel"/> for a model the client made up.</summary>
     internal string? UsageModel { get; set; }
 
-    /// <summary>Gets the upstream's own request id, when it sent one.</summary>
-    public string? UpstreamRequestId { get; internal set; }
+    /// <summary>Gets or sets the upstream's own request id, when it sent one (see <see cref="UpstreamRequests.RequestId"/>);
+    /// a provider sets it on the response it made.</summary>
+    public string? UpstreamRequestId { get; set; }
 
     /// <summary>Gets a value indicating whether the call succeeded.</summary>
     public bool IsSuccess => Error is null;

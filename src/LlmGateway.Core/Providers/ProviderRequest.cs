@@ -65,10 +65,11 @@ public sealed class ProviderRequest
     public string? ApiKey { get; init; }
 
     /// <summary>
-    /// Gets the caller the call's outcome counts for in the upstream's circuit (<see cref="LlmGateway.Internal.CircuitScope.CallerOf"/>),
-    /// so one caller's failing requests hold back only that caller; null counts as in-process.
+    /// Gets the id of the caller (its gateway key's id) the call's outcome counts for in the upstream's circuit, so one
+    /// caller's failing requests hold back only that caller; null counts as in-process. Copy it onto any further
+    /// request a provider makes for this one; <see cref="UpstreamRequests.Prepare"/> passes it to the handler.
     /// </summary>
-    internal string? CallerId { get; init; }
+    public string? CallerId { get; init; }
 
     /// <summary>
     /// Gets a value indicating whether <see cref="ApiKey"/> is the caller's own key (Client mode, or Hybrid with the

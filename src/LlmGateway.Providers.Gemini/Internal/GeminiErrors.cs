@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LlmGateway.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Gemini.Internal;
@@ -32,12 +31,12 @@ internal static class GeminiErrors
                 : default;
             if (!callerKey && (status is 401 or 403 || (error.ValueKind == JsonValueKind.Object && IsKeyRejected(error))))
             {
-                return UpstreamErrors.GatewayKeyRejected(provider, status, logger);
+                return UpstreamRequests.CredentialsRejected(provider, status, logger);
             }
 
             return error.ValueKind == JsonValueKind.Object
-                ? Translate(error, status, UpstreamErrors.RetryAfter(retryAfter))
-                : UpstreamErrors.NotAnApiError(provider, status, body, status == 429 ? UpstreamErrors.RetryAfter(retryAfter) : null, logger, TypeOf(status));
+                ? Translate(error, status, UpstreamRequests.RetryAfter(retryAfter))
+                : UpstreamRequests.NotAnApiError(provider, status, body, status == 429 ? UpstreamRequests.RetryAfter(retryAfter) : null, logger, TypeOf(status));
         }
     }
 
@@ -77,8 +76,8 @@ internal static class GeminiErrors
     {
         var status = error.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
         var code = httpStatus > 0 ? httpStatus : error.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : 502;
-        var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? SecretMasker.Redact(m.GetString()!) : "Gemini returned an error.";
-        return Build(code, status is { Length: <= 40 } ? status : null, message, UpstreamErrors.RetryInfoDelay(error) ?? retryAfter);
+        var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? UpstreamRequests.MaskSecrets(m.GetString()!) : "Gemini returned an error.";
+        return Build(code, status is { Length: <= 40 } ? status : null, message, UpstreamRequests.RetryInfoDelay(error) ?? retryAfter);
     }
 
     private static GatewayError Build(int httpStatus, string? status, string message, TimeSpan? retryAfter)

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using LlmGateway.Internal;
 
 namespace LlmGateway.Gemini.Internal;
 
@@ -10,13 +9,8 @@ internal sealed partial class GeminiProvider
 {
     internal async Task<GeminiCachedContent> CreateCacheAsync(ReadOnlyMemory<byte> chatRequest, TimeSpan ttl, string? displayName, CancellationToken cancellationToken)
     {
-        var peek = RequestPeek.Read(chatRequest.Span, GatewayOperation.ChatCompletions);
-        if (peek.Error is { } invalid)
-        {
-            throw new LlmGatewayException(invalid);
-        }
-
-        var translated = ChatRequestTranslator.Translate(chatRequest, peek.Model);
+        var model = ModelOf(chatRequest);
+        var translated = ChatRequestTranslator.Translate(chatRequest, model);
         if (translated.Error is { } error)
         {
             throw new LlmGatewayException(error);
@@ -27,7 +21,7 @@ internal sealed partial class GeminiProvider
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("model", "models/" + peek.Model);
+            writer.WriteString("model", "models/" + model);
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 if (property.Name is "contents" or "systemInstruction" or "tools" or "toolConfig")
@@ -107,7 +101,7 @@ internal sealed partial class GeminiProvider
         using var response = await _http.SendAsync(message, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            var error = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
+            var error = await UpstreamRequests.ReadErrorBodyAsync(response.Content, cancellationToken);
             throw new LlmGatewayException(GeminiErrors.FromResponse(Name, (int)response.StatusCode, error, response.Headers.RetryAfter, callerKey: false, _logger));
         }
 
@@ -129,7 +123,28 @@ internal sealed partial class GeminiProvider
             tokens);
     }
 
-    private static string CacheName(string name) => name.StartsWith("cachedContents/", StringComparison.Ordinal) ? name : "cachedContents/" + name;
+    /// <summary>The <c>model</c> of a chat request to cache; a body that is not a JSON object naming one is refused.</summary>
+    private static string ModelOf(ReadOnlyMemory<byte> chatRequest)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(chatRequest);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.InvalidRequest, "The request body must be a JSON object."));
+            }
+
+            return document.RootElement.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } id
+                ? id
+                : throw new LlmGatewayException(new GatewayError(GatewayErrorKind.MissingParameter, "You must provide a model parameter.", "model"));
+        }
+        catch (JsonException ex)
+        {
+            throw new LlmGatewayException(new GatewayError(GatewayErrorKind.InvalidJson, $"The request body is not valid JSON: {ex.Message}"), ex);
+        }
+    }
+
+    internal static string CacheName(string name) => name.StartsWith("cachedContents/", StringComparison.Ordinal) ? name : "cachedContents/" + name;
 
     /// <summary>A protobuf Duration in JSON: seconds with an <c>s</c> suffix.</summary>
     private static string Duration(TimeSpan value) => value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";

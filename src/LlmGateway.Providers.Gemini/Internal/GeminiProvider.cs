@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using LlmGateway.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Gemini.Internal;
@@ -27,7 +26,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
     {
         Name = name;
         _options = options;
-        _http = UpstreamHttpClient.CreateInvoker(handlers, GeminiGatewayBuilderExtensions.HttpClientName);
+        _http = UpstreamRequests.CreateInvoker(handlers, GeminiGatewayBuilderExtensions.HttpClientName);
         _timeProvider = timeProvider;
         _logger = logger;
         _baseUrl = (options.BaseUrl ?? GeminiProviderFactory.DefaultBaseUrl).TrimEnd('/');
@@ -127,7 +126,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         var uri = request.Stream
             ? $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:streamGenerateContent?alt=sse"
             : $"{_baseUrl}/models/{Uri.EscapeDataString(request.Model)}:generateContent";
-        return await UpstreamCall.RunAsync(
+        return await UpstreamRequests.RunAsync(
             Name,
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
@@ -155,7 +154,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
                     using var document = await ReadJsonAsync(response, token);
                     if (document is null)
                     {
-                        return UpstreamCall.Invalid(self._logger, self.Name, "its body is not JSON.");
+                        return UpstreamRequests.InvalidResponse(self._logger, self.Name, "its body is not JSON.");
                     }
 
                     var body = ChatResponseTranslator.Translate(document.RootElement, state.Request.Model, state.Translated.ParallelToolCalls, self._timeProvider, out var failure);
@@ -185,7 +184,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
             (Model: request.Model, translated.Base64),
             static (self, state, document) => EmbeddingTranslator.TranslateResponse(document.RootElement, state.Model, state.Base64) is { } body
                 ? GatewayResponse.FromBody(body)
-                : UpstreamCall.Invalid(self._logger, self.Name, "it answered no embeddings."),
+                : UpstreamRequests.InvalidResponse(self._logger, self.Name, "it answered no embeddings."),
             cancellationToken);
     }
 
@@ -206,7 +205,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
             static (self, format, document) =>
                 ChatResponseTranslator.Blocked(document.RootElement) is { } blocked ? GatewayResponse.FromError(blocked)
                 : SpeechTranslator.TranslateResponse(document.RootElement, format) is { } audio ? GatewayResponse.FromBody(audio.Audio, 200, audio.ContentType)
-                : UpstreamCall.Invalid(self._logger, self.Name, "it answered no audio."),
+                : UpstreamRequests.InvalidResponse(self._logger, self.Name, "it answered no audio."),
             cancellationToken);
     }
 
@@ -218,7 +217,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         TState state,
         Func<GeminiProvider, TState, JsonDocument, GatewayResponse> translate,
         CancellationToken cancellationToken) =>
-        UpstreamCall.RunAsync(
+        UpstreamRequests.RunAsync(
             Name,
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
@@ -235,7 +234,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
 
                 using var document = await ReadJsonAsync(response, token);
                 return document is null
-                    ? UpstreamCall.Invalid(self._logger, self.Name, "its body is not JSON.")
+                    ? UpstreamRequests.InvalidResponse(self._logger, self.Name, "its body is not JSON.")
                     : call.Translate(self, call.State, document);
             },
             cancellationToken);
@@ -261,10 +260,10 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
     {
         using (response)
         {
-            var body = await UpstreamCall.OpenStreamAsync(response, cancellationToken);
+            var body = await UpstreamRequests.OpenStreamAsync(response, cancellationToken);
 
             var chunks = new List<byte[]>(4);
-            await foreach (var item in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))
+            await foreach (var item in SseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))
             {
                 chunks.Clear();
                 Translate(translator, item.Data, chunks);
@@ -309,7 +308,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
         var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = s_json;
         message.Headers.TryAddWithoutValidation("x-goog-api-key", request.ApiKey ?? _options.ApiKey);
-        UpstreamHttpClient.Apply(message, request);
+        UpstreamRequests.Prepare(message, request);
 
         return SendOwnedAsync(message, cancellationToken);
     }
@@ -325,7 +324,7 @@ internal sealed partial class GeminiProvider : ILlmProvider, IProviderReadiness
     private async Task<GatewayResponse> ErrorAsync(HttpResponseMessage response, bool callerKey, CancellationToken cancellationToken)
     {
         _logger.UpstreamStatus(Name, (int)response.StatusCode);
-        var body = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
+        var body = await UpstreamRequests.ReadErrorBodyAsync(response.Content, cancellationToken);
         return GatewayResponse.FromError(GeminiErrors.FromResponse(Name, (int)response.StatusCode, body, response.Headers.RetryAfter, callerKey, _logger));
     }
 

@@ -1,4 +1,3 @@
-using LlmGateway.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Gemini.Internal;
@@ -11,14 +10,9 @@ internal sealed class GeminiProviderFactory(IHttpMessageHandlerFactory handlers,
 
     public IEnumerable<string> Validate(string name, ProviderOptions options)
     {
-        if (LlmGatewayOptionsValidator.ValidateBaseUrl(name, options.BaseUrl) is { } error)
+        if (options.ValidateBaseUrl(name) is { } error)
         {
             yield return error;
-        }
-
-        if (options.Organization is not null || options.Project is not null || options.UseResponsesApi is not null || options.UseBackgroundMode)
-        {
-            yield return $"LlmGateway:Providers:{name}: Organization, Project, UseResponsesApi and UseBackgroundMode are OpenAI settings; a Gemini instance has none.";
         }
     }
 

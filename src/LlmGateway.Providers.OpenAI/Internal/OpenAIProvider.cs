@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using LlmGateway.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.OpenAI.Internal;
@@ -17,7 +16,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
     private static readonly MediaTypeWithQualityHeaderValue s_eventStream = new("text/event-stream");
     private static readonly ProductInfoHeaderValue s_userAgent = new("LlmGateway", typeof(OpenAIProvider).Assembly.GetName().Version?.ToString(3));
 
-    private readonly ProviderOptions _options;
+    private readonly OpenAIProviderOptions _options;
     private readonly HttpMessageInvoker _http;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -36,7 +35,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
     public OpenAIProvider(
         string name,
-        ProviderOptions options,
+        OpenAIProviderOptions options,
         LlmGatewayOptions gatewayOptions,
         IHttpMessageHandlerFactory handlers,
         TimeProvider timeProvider,
@@ -44,7 +43,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
     {
         Name = name;
         _options = options;
-        _http = UpstreamHttpClient.CreateInvoker(handlers, OpenAIGatewayBuilderExtensions.HttpClientName);
+        _http = UpstreamRequests.CreateInvoker(handlers, OpenAIGatewayBuilderExtensions.HttpClientName);
         _timeProvider = timeProvider;
         _logger = logger;
         _requestTimeout = gatewayOptions.RequestTimeout;
@@ -119,7 +118,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             _ => throw new NotSupportedException($"Operation {request.Operation} is not supported by the OpenAI provider."),
         };
 
-        return UpstreamCall.RunAsync(
+        return UpstreamRequests.RunAsync(
             Name,
             request.TimeoutOr(_requestTimeout),
             _timeProvider,
@@ -147,7 +146,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         }
 
         ApplyHeaders(message, request.RequestId, request.ApiKey);
-        UpstreamHttpClient.Apply(message, request);
+        UpstreamRequests.Prepare(message, request);
         if (request.Stream)
         {
             message.Headers.Accept.Add(s_eventStream);
@@ -156,12 +155,12 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
         var response = await _http.SendAsync(message, cancellationToken);
         try
         {
-            var upstreamRequestId = UpstreamCall.RequestId(response);
+            var upstreamRequestId = UpstreamRequests.RequestId(response);
             if (!response.IsSuccessStatusCode)
             {
                 _logger.UpstreamStatus(Name, (int)response.StatusCode);
-                var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, cancellationToken);
-                return GatewayResponse.FromError(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, UpstreamErrors.RetryAfter(response), request.ApiKeyFromCaller, _logger))
+                var errorBody = await UpstreamRequests.ReadErrorBodyAsync(response.Content, cancellationToken);
+                return GatewayResponse.FromError(UpstreamRequests.FromErrorResponse(Name, (int)response.StatusCode, errorBody, UpstreamRequests.RetryAfter(response), request.ApiKeyFromCaller, _logger))
                     .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
@@ -169,7 +168,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             {
                 if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
                 {
-                    return UpstreamCall.Invalid(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
+                    return UpstreamRequests.InvalidResponse(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
                 }
 
                 var events = ReadEventsAsync(response, openAIFraming: true, streamToken);
@@ -181,7 +180,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             {
                 if (response.Content.Headers.ContentType?.MediaType is not "text/event-stream")
                 {
-                    return UpstreamCall.Invalid(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
+                    return UpstreamRequests.InvalidResponse(_logger, Name, $"a stream was asked for, but it answered '{response.Content.Headers.ContentType?.MediaType}'.");
                 }
 
                 var events = ReadResponseEventsAsync(response, streamToken);
@@ -207,7 +206,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                     .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
-            var body = await UpstreamCall.ReadBodyAsync(response.Content, cancellationToken);
+            var body = await UpstreamRequests.ReadBodyAsync(response.Content, cancellationToken);
             if (request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations)
             {
                 // Audio, or a transcript in the format asked (json, text, srt, vtt): the bytes and their media type
@@ -216,9 +215,9 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                     .WithUpstreamRequestIdSet(upstreamRequestId);
             }
 
-            return JsonValidation.IsJsonObject(body)
+            return ResponsesFailures.IsJsonObject(body)
                 ? GatewayResponse.FromBody(body, (int)response.StatusCode).WithUpstreamRequestIdSet(upstreamRequestId)
-                : UpstreamCall.Invalid(_logger, Name, "its body is not a JSON object.");
+                : UpstreamRequests.InvalidResponse(_logger, Name, "its body is not a JSON object.");
         }
         finally
         {
@@ -298,7 +297,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
 
         if (id is null)
         {
-            return UpstreamCall.Invalid(_logger, Name, "a background response came without an id.");
+            return UpstreamRequests.InvalidResponse(_logger, Name, "a background response came without an id.");
         }
 
         var current = created;
@@ -380,8 +379,8 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
             using var response = await _http.SendAsync(message, linked.Token);
             if (!response.IsSuccessStatusCode)
             {
-                var errorBody = await UpstreamErrors.ReadCappedAsync(response.Content, linked.Token);
-                return ModelListResult.Failure(UpstreamErrors.FromResponse(Name, (int)response.StatusCode, errorBody, retry: null, callerKey: false, _logger));
+                var errorBody = await UpstreamRequests.ReadErrorBodyAsync(response.Content, linked.Token);
+                return ModelListResult.Failure(UpstreamRequests.FromErrorResponse(Name, (int)response.StatusCode, errorBody, retryAfter: null, callerKey: false, _logger));
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
@@ -424,9 +423,9 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
     {
         using (response)
         {
-            var body = await UpstreamCall.OpenStreamAsync(response, cancellationToken);
+            var body = await UpstreamRequests.OpenStreamAsync(response, cancellationToken);
 
-            await foreach (var item in OpenAISseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming, cancellationToken))
+            await foreach (var item in SseReader.ReadAsync(body, _streamIdleTimeout, _timeProvider, openAIFraming, cancellationToken))
             {
                 yield return item;
             }
@@ -449,7 +448,7 @@ internal sealed class OpenAIProvider : ILlmProvider, IProviderReadiness
                 finished = true;
 
                 // A failure event is the gateway's rebuild of the upstream's, its message masked.
-                yield return new GatewayEvent(UpstreamErrors.RebuildResponsesFailure(item.Data, item.EventType), item.EventType);
+                yield return new GatewayEvent(ResponsesFailures.Rebuild(item.Data, item.EventType), item.EventType);
                 continue;
             }
 

@@ -1,4 +1,3 @@
-using LlmGateway.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.OpenAI.Internal;
@@ -9,14 +8,26 @@ internal sealed class OpenAIProviderFactory(IHttpMessageHandlerFactory handlers,
 
     public string Type => ProviderTypes.OpenAI;
 
+    public Type OptionsType => typeof(OpenAIProviderOptions);
+
     public IEnumerable<string> Validate(string name, ProviderOptions options)
     {
-        if (LlmGatewayOptionsValidator.ValidateBaseUrl(name, options.BaseUrl) is { } error)
+        if (options.ValidateBaseUrl(name) is { } error)
         {
             yield return error;
         }
     }
 
     public ILlmProvider Create(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions) =>
-        new OpenAIProvider(name, options, gatewayOptions, handlers, timeProvider, loggerFactory.CreateLogger<OpenAIProvider>());
+        new OpenAIProvider(name, AsOpenAI(options), gatewayOptions, handlers, timeProvider, loggerFactory.CreateLogger<OpenAIProvider>());
+
+    /// <summary>The options as OpenAI's: plain <see cref="ProviderOptions"/> (set in code, or a default instance) get
+    /// OpenAI's own settings at their defaults.</summary>
+    internal static OpenAIProviderOptions AsOpenAI(ProviderOptions options) => options as OpenAIProviderOptions ?? new OpenAIProviderOptions
+    {
+        Type = options.Type,
+        ApiKey = options.ApiKey,
+        BaseUrl = options.BaseUrl,
+        Models = options.Models,
+    };
 }

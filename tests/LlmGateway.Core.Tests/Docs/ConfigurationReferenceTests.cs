@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using LlmGateway.Internal;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmGateway.Core.Tests.Docs;
 
@@ -55,14 +56,20 @@ public partial class ConfigurationReferenceTests
     public void Reference_EveryDocumentedKey_IsAcceptedByTheStrictConfigurationCheck()
     {
         // The keys the page names, made concrete ("0" for every placeholder: a dictionary key and a list index alike),
-        // go through the same check that stops the gateway on an unknown key.
+        // go through the same check that stops the gateway on an unknown key. A provider instance is the one named
+        // openai, so its OpenAI settings are checked against the OpenAI type's options.
         var values = DocumentedKeys(s_reference.Value)
             .Where(static key => key.StartsWith(LlmGatewayOptions.SectionName + ":", StringComparison.Ordinal))
-            .ToDictionary(static key => key.Replace("*", "0", StringComparison.Ordinal), static _ => (string?)"x");
+            .Select(static key => key.Replace("LlmGateway:Providers:*:", "LlmGateway:Providers:openai:", StringComparison.Ordinal))
+            .Distinct()
+            .ToDictionary(static key => key.Replace("*", "0", StringComparison.Ordinal), static key => (string?)(key.EndsWith(":Providers:openai:Type", StringComparison.Ordinal) ? ProviderTypes.OpenAI : "x"));
         values.Should().NotBeEmpty();
         var section = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(LlmGatewayOptions.SectionName);
+        var services = new ServiceCollection();
+        services.AddLlmGateway().AddOpenAI();
+        using var provider = services.BuildServiceProvider();
 
-        var result = new UnknownKeysValidator(section).Validate(null, new LlmGatewayOptions());
+        var result = new UnknownKeysValidator(section, provider.GetServices<ILlmProviderFactory>()).Validate(null, new LlmGatewayOptions());
 
         string.Join(Environment.NewLine, result.Failures ?? []).Should().BeEmpty("{0} must name only settings that exist", ReferencePath);
     }
@@ -88,7 +95,10 @@ public partial class ConfigurationReferenceTests
     {
         var keys = new List<string>();
         Walk(typeof(LlmGatewayOptions), LlmGatewayOptions.SectionName, keys);
-        return keys;
+
+        // A provider type's own settings live in its options class (ILlmProviderFactory.OptionsType).
+        Walk(typeof(OpenAIProviderOptions), LlmGatewayOptions.SectionName + ":Providers:*", keys);
+        return [.. keys.Distinct()];
     }
 
     private static void Walk(Type type, string path, List<string> keys)

@@ -23,14 +23,17 @@ internal static class ConfigurationShape
     /// <param name="section">The section.</param>
     /// <param name="unknownKeys">Receives a line per key that binds to nothing.</param>
     /// <param name="badValues">Receives a line per value that cannot be bound.</param>
-    public static void Check(IConfiguration section, List<string> unknownKeys, List<string> badValues)
+    /// <param name="factories">The registered provider types: an instance under <c>Providers</c> is checked against its
+    /// type's <see cref="ILlmProviderFactory.OptionsType"/>.</param>
+    public static void Check(IConfiguration section, List<string> unknownKeys, List<string> badValues, IEnumerable<ILlmProviderFactory>? factories = null)
     {
         var path = section is IConfigurationSection s ? s.Path : LlmGatewayOptions.SectionName;
-        Walk(section, typeof(LlmGatewayOptions), path, unknownKeys, badValues);
+        Walk(section, typeof(LlmGatewayOptions), path, new Context(unknownKeys, badValues, factories ?? []));
     }
 
-    private static void Walk(IConfiguration configuration, Type type, string path, List<string> unknownKeys, List<string> badValues)
+    private static void Walk(IConfiguration configuration, Type type, string path, Context context)
     {
+        var (unknownKeys, badValues, _) = context;
         foreach (var child in configuration.GetChildren())
         {
             var childPath = path + ":" + child.Key;
@@ -42,7 +45,12 @@ internal static class ConfigurationShape
                     continue;
                 }
 
-                Visit(child, element, childPath, unknownKeys, badValues);
+                if (element == typeof(ProviderOptions))
+                {
+                    element = ProviderOptionsBinding.OptionsTypeOf(child, context.Factories);
+                }
+
+                Visit(child, element, childPath, context);
                 continue;
             }
 
@@ -60,14 +68,15 @@ internal static class ConfigurationShape
                 continue;
             }
 
-            Visit(child, property.PropertyType, childPath, unknownKeys, badValues);
+            Visit(child, property.PropertyType, childPath, context);
         }
     }
 
     /// <summary>One key: its value, when it has one, must convert to <paramref name="type"/> (a section or a list takes
     /// none: the binder would ignore it); its children are walked.</summary>
-    private static void Visit(IConfigurationSection section, Type type, string path, List<string> unknownKeys, List<string> badValues)
+    private static void Visit(IConfigurationSection section, Type type, string path, Context context)
     {
+        var badValues = context.BadValues;
         if (!string.IsNullOrEmpty(section.Value))
         {
             if (IsLeaf(type))
@@ -85,7 +94,7 @@ internal static class ConfigurationShape
             }
         }
 
-        Walk(section, type, path, unknownKeys, badValues);
+        Walk(section, type, path, context);
     }
 
     /// <summary>Why <paramref name="value"/> does not bind to <paramref name="type"/>, or null when it does.</summary>
@@ -162,4 +171,6 @@ internal static class ConfigurationShape
     private static bool IsLeaf(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal)
         || Nullable.GetUnderlyingType(type) is not null || !typeof(IEnumerable).IsAssignableFrom(type) && !type.IsClass;
+
+    private sealed record Context(List<string> UnknownKeys, List<string> BadValues, IEnumerable<ILlmProviderFactory> Factories);
 }

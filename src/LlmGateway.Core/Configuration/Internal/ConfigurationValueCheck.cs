@@ -13,13 +13,13 @@ namespace LlmGateway.Internal;
 /// (<c>ValidateOnStart</c>), and a bad reload keep the last good configuration (the route table and the key registry
 /// both keep their last good snapshot and log why), exactly as for any other validation error.
 /// </remarks>
-internal sealed class ConfigurationValueCheck(IConfiguration section) : IConfigureOptions<LlmGatewayOptions>
+internal sealed class ConfigurationValueCheck(IConfiguration section, IEnumerable<ILlmProviderFactory>? factories = null) : IConfigureOptions<LlmGatewayOptions>
 {
     public void Configure(LlmGatewayOptions options)
     {
         var unknownKeys = new List<string>();
         var badValues = new List<string>();
-        ConfigurationShape.Check(section, unknownKeys, badValues);
+        ConfigurationShape.Check(section, unknownKeys, badValues, factories);
         if (badValues.Count > 0)
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(LlmGatewayOptions), [.. badValues, .. unknownKeys]);

@@ -12,12 +12,12 @@ namespace LlmGateway.Internal;
 /// name it; <see cref="ConfigurationShape"/> walks the section against the options' shape instead. Values that cannot
 /// be bound never reach this validator: <see cref="ConfigurationValueCheck"/> refuses them before binding.
 /// </remarks>
-internal sealed class UnknownKeysValidator(IConfiguration section) : IValidateOptions<LlmGatewayOptions>
+internal sealed class UnknownKeysValidator(IConfiguration section, IEnumerable<ILlmProviderFactory>? factories = null) : IValidateOptions<LlmGatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, LlmGatewayOptions options)
     {
         var unknownKeys = new List<string>();
-        ConfigurationShape.Check(section, unknownKeys, badValues: []);
+        ConfigurationShape.Check(section, unknownKeys, badValues: [], factories);
         return unknownKeys.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(unknownKeys);
     }
 }

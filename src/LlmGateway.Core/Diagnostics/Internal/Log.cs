@@ -26,9 +26,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Unexpected failure in a stream from provider {Provider}.")]
     public static partial void StreamCrashed(this ILogger logger, string? provider, Exception exception);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream answered {Status}.")]
-    public static partial void UpstreamStatus(this ILogger logger, string provider, int status);
-
+    // Event id 8 (an upstream's error status) is logged by the providers themselves, and 12 (no Responses API) by the
+    // OpenAI provider: they keep these ids.
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream unreachable.")]
     public static partial void UpstreamUnreachable(this ILogger logger, string provider, Exception exception);
 
@@ -37,7 +36,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Provider {Provider}: upstream answered an invalid response: {Reason}")]
     public static partial void UpstreamInvalid(this ILogger logger, string provider, string reason);
-
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Provider {Provider}: the upstream has no Responses API; chat completions go to /chat/completions from now on.")]
-    public static partial void ResponsesApiUnavailable(this ILogger logger, string provider);
 }

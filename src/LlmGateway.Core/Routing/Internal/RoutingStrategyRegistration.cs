@@ -25,7 +25,7 @@ internal static class RoutingStrategyRegistration
 
     /// <summary>Scrutor's <see cref="RegistrationStrategy.Skip"/> skips a service type already registered at all, which
     /// would keep any second strategy out; this skips only the same implementation, as <c>TryAddEnumerable</c> does.</summary>
-    private sealed class TryAddEnumerableStrategy : RegistrationStrategy
+    internal sealed class TryAddEnumerableStrategy : RegistrationStrategy
     {
         public static readonly TryAddEnumerableStrategy Instance = new();
 

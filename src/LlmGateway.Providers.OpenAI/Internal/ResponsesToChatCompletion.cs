@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.OpenAI.Internal;
 
 /// <summary>
 /// A Responses API response, or its event stream, → a chat completion, or chat completion chunks: <c>message</c>
@@ -176,7 +176,7 @@ internal static class ResponsesToChatCompletion
                 case "error":
                     throw new LlmGatewayException(new GatewayError(
                         GatewayErrorKind.StreamInterrupted,
-                        data.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String ? SecretMasker.Redact(message.GetString()!) : "The upstream reported an error.")
+                        data.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String ? UpstreamRequests.MaskSecrets(message.GetString()!) : "The upstream reported an error.")
                     { Code = data.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String ? code.GetString() : "stream_interrupted" });
                 default:
                     break;
@@ -192,7 +192,7 @@ internal static class ResponsesToChatCompletion
         }
 
         var error = response.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
-        var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? SecretMasker.Redact(m.GetString()!) : null;
+        var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? UpstreamRequests.MaskSecrets(m.GetString()!) : null;
         return new GatewayError(GatewayErrorKind.UpstreamInvalidResponse, message ?? "The upstream failed to produce the response.")
         {
             Code = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : "response_failed",

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.OpenAI.Internal;
 
 /// <summary>
 /// Chat completions sent over the Responses API (for instances with <c>UseResponsesApi</c>): the chat request becomes
