@@ -333,7 +333,9 @@ internal sealed class CallerPolicy(
             }
         }
 
-        return new RateLimitReport(requests, tokens);
+        return new RateLimitReport(State(requests), State(tokens));
+
+        static RateLimitState? State(BucketState? bucket) => bucket is { } b ? new RateLimitState(b.Limit, b.Remaining, b.ResetAfter) : null;
     }
 
     private static BucketState Tighter(BucketState? current, BucketState candidate) =>
