@@ -21,6 +21,9 @@ public sealed class GatewayCaller
     /// <summary>The usage id of in-process calls, which carry no caller.</summary>
     internal const string InProcessId = "in-process";
 
+    /// <summary>The <see cref="StoredKey.Source"/> of callers the application made.</summary>
+    internal const string ApplicationSource = "application";
+
     /// <summary>Initializes a new instance of the <see cref="GatewayCaller"/> class: a caller of the application's own,
     /// counted under <paramref name="id"/>.</summary>
     /// <param name="id">The id usage, rate limits and budgets are counted under, e.g. a tenant id.</param>
@@ -142,7 +145,7 @@ public sealed class GatewayCaller
         {
             Id = id,
             Hash = string.Empty,
-            Source = "application",
+            Source = ApplicationSource,
             AllowedModels = policy is null ? [] : [.. policy.AllowedModels],
             RequestsPerMinute = policy?.RequestsPerMinute,
             TokensPerMinute = policy?.TokensPerMinute,
