@@ -109,7 +109,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<KeyRegistry>();
         services.TryAddSingleton<ProviderKeyProtector>();
         services.TryAddSingleton<TokenEstimator>();
-        services.TryAddSingleton<GatewayAuthenticator>();
+        services.TryAddSingleton(static sp => new GatewayAuthenticator(sp.GetRequiredService<RouteTableProvider>(), sp.GetRequiredService<KeyRegistry>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CallerPolicy>();
         services.TryAddSingleton<IResponseCacheStore, TwoLevelCacheStore>();
         services.TryAddSingleton<ResponseCache>();

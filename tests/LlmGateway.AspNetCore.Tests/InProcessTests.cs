@@ -67,6 +67,40 @@ public sealed class InProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task ChatClientForANamedCaller_IsLimitedAndBilledAsThatCaller()
+    {
+        _upstream.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        var policy = new KeyPolicyOptions { RequestsPerMinute = 1 };
+        var caller = new GatewayCaller("tenant:acme", policy);
+        policy.RequestsPerMinute = 100; // the caller copied its policy when it was made
+        using var chat = _gateway.GetChatClient("gpt-4o-mini", caller);
+
+        await chat.GetResponseAsync("Hi");
+        var second = () => chat.GetResponseAsync("Hi again");
+
+        var refused = (await second.Should().ThrowAsync<ClientResultException>()).Which;
+        refused.Status.Should().Be(429);
+        refused.Message.Should().Contain("rate_limit_exceeded");
+        _upstream.LogEntries.Should().ContainSingle("the refused call never reaches the upstream");
+        var store = _services.GetRequiredService<IUsageStore>();
+        (await store.ListAsync("tenant:acme", UsagePeriod.Day, DateTimeOffset.UtcNow, default))
+            .Should().ContainSingle().Which.Should().BeEquivalentTo(new { Requests = 1L, PromptTokens = 9L, CompletionTokens = 3L });
+        (await store.ListAsync("in-process", UsagePeriod.Day, DateTimeOffset.UtcNow, default)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task EmbeddingGeneratorForANamedCaller_IsHeldToItsAllowedModels()
+    {
+        using var generator = _gateway.GetEmbeddingGenerator("text-embedding-3-small", new GatewayCaller("tenant:chat-only", new KeyPolicyOptions { AllowedModels = ["gpt-4o-mini"] }));
+
+        var call = () => generator.GenerateAsync(["hello"]);
+
+        (await call.Should().ThrowAsync<ClientResultException>()).Which.Status.Should().Be(403);
+        _upstream.LogEntries.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task ChatClientStreams()
     {
         var sse = $"data: {Sse.Chunk("c1", "Hel")}\n\ndata: {Sse.Chunk("c1", "lo")}\n\ndata: {Sse.Chunk("c1", "", "stop")}\n\ndata: [DONE]\n\n";

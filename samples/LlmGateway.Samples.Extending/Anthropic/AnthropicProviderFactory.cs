@@ -20,11 +20,6 @@ internal sealed class AnthropicProviderFactory(IHttpClientFactory httpClients, T
         {
             yield return $"LlmGateway:Providers:{name}:BaseUrl must be an absolute http or https URL without a query or fragment, such as {DefaultBaseUrl}.";
         }
-
-        if (options.Organization is not null || options.Project is not null || options.UseResponsesApi is not null || options.UseBackgroundMode)
-        {
-            yield return $"LlmGateway:Providers:{name}: Organization, Project, UseResponsesApi and UseBackgroundMode are OpenAI settings; an Anthropic instance has none.";
-        }
     }
 
     public ILlmProvider Create(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions) =>

@@ -35,9 +35,10 @@ public sealed class GatewayRequest
     /// header), if any: the model goes to that instance and no other, with no failover.</summary>
     public string? Provider { get; init; }
 
-    /// <summary>Gets the authenticated caller whose policy (models, limits, budgets) applies and whose usage the call
-    /// counts to; null for in-process calls, which are trusted and counted as <c>in-process</c>.</summary>
-    internal LlmGateway.Internal.GatewayCaller? Caller { get; init; }
+    /// <summary>Gets the caller whose policy (models, rate limits, budgets) applies and whose usage the call counts to:
+    /// set by the HTTP host from what authenticated the request, or by in-process code acting for a named caller. Null:
+    /// a trusted in-process call, not limited and counted as <c>in-process</c>.</summary>
+    public GatewayCaller? Caller { get; init; }
 
     /// <summary>Gets a provider key the caller brought (Client and Hybrid modes), used for this call only: never
     /// stored, cached under or logged.</summary>

@@ -30,11 +30,17 @@ public interface ILlmGateway
     /// as HTTP requests (routing, providers, errors), in-process, with no socket.
     /// </summary>
     /// <param name="defaultModelId">The model used when <see cref="ChatOptions.ModelId"/> is not set.</param>
+    /// <param name="caller">The caller the calls are made as: its allowed models, rate limits and budgets apply, and
+    /// usage is counted under its id. Null: trusted in-process calls, not limited, counted as <c>in-process</c>.</param>
     /// <returns>The chat client; dispose it when done.</returns>
-    IChatClient GetChatClient(string? defaultModelId = null);
+    /// <remarks>A refusal (403, 429) surfaces as any gateway error does: the OpenAI SDK's <c>ClientResultException</c>
+    /// with the status and OpenAI's error body.</remarks>
+    IChatClient GetChatClient(string? defaultModelId = null, GatewayCaller? caller = null);
 
     /// <summary>Gets the gateway as a Microsoft.Extensions.AI embedding generator, in-process.</summary>
     /// <param name="defaultModelId">The model used when <see cref="EmbeddingGenerationOptions.ModelId"/> is not set.</param>
+    /// <param name="caller">The caller the calls are made as, limited and billed as it; null for trusted in-process
+    /// calls, counted as <c>in-process</c>.</param>
     /// <returns>The generator; dispose it when done.</returns>
-    IEmbeddingGenerator<string, Embedding<float>> GetEmbeddingGenerator(string? defaultModelId = null);
+    IEmbeddingGenerator<string, Embedding<float>> GetEmbeddingGenerator(string? defaultModelId = null, GatewayCaller? caller = null);
 }

@@ -63,8 +63,9 @@ public sealed class GatewayResponse : IAsyncDisposable
 
     internal IAsyncDisposable? Owner { get; init; }
 
-    /// <summary>The caller's rate-limit state, for the <c>x-ratelimit-*</c> headers; null when no limit applies.</summary>
-    internal LlmGateway.Internal.RateLimitReport? RateLimit { get; set; }
+    /// <summary>Gets the caller's rate-limit state once this call was counted, for the <c>x-ratelimit-*</c> headers; null
+    /// when no rate limit applies to the caller.</summary>
+    public RateLimitReport? RateLimit { get; internal set; }
 
     /// <summary>Gets the response cache's verdict on this response, for the <c>X-Cache</c> headers; null when the
     /// request was not one the cache takes.</summary>

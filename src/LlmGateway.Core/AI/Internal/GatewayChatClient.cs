@@ -6,9 +6,9 @@ using OpenAI;
 namespace LlmGateway.Internal;
 
 /// <summary>The gateway as an <see cref="IChatClient"/>; one SDK chat client per model id, made on first use.</summary>
-internal sealed class GatewayChatClient(ILlmGateway gateway, string? defaultModelId, ILogger logger) : IChatClient
+internal sealed class GatewayChatClient(ILlmGateway gateway, string? defaultModelId, ILogger logger, GatewayCaller? caller = null) : IChatClient
 {
-    private readonly OpenAIClient _client = InProcessOpenAIClient.Create(gateway, logger);
+    private readonly OpenAIClient _client = InProcessOpenAIClient.Create(gateway, logger, caller);
     private readonly ConcurrentDictionary<string, IChatClient> _byModel = new(StringComparer.Ordinal);
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -6,9 +6,9 @@ using OpenAI;
 namespace LlmGateway.Internal;
 
 /// <summary>The gateway as an embedding generator; one SDK embedding client per model id, made on first use.</summary>
-internal sealed class GatewayEmbeddingGenerator(ILlmGateway gateway, string? defaultModelId, ILogger logger) : IEmbeddingGenerator<string, Embedding<float>>
+internal sealed class GatewayEmbeddingGenerator(ILlmGateway gateway, string? defaultModelId, ILogger logger, GatewayCaller? caller = null) : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly OpenAIClient _client = InProcessOpenAIClient.Create(gateway, logger);
+    private readonly OpenAIClient _client = InProcessOpenAIClient.Create(gateway, logger, caller);
     private readonly ConcurrentDictionary<string, IEmbeddingGenerator<string, Embedding<float>>> _byModel = new(StringComparer.Ordinal);
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)

@@ -7,9 +7,10 @@ namespace LlmGateway.Internal;
 
 /// <summary>
 /// An <see cref="HttpMessageHandler"/> that answers OpenAI API requests by calling the gateway pipeline directly:
-/// no socket, no serialisation beyond the request body the client builds anyway.
+/// no socket, no serialisation beyond the request body the client builds anyway. Each request is made as
+/// <paramref name="caller"/> (limited and billed as it), or as a trusted in-process call when it is null.
 /// </summary>
-internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logger) : HttpMessageHandler
+internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logger, GatewayCaller? caller = null) : HttpMessageHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -42,7 +43,7 @@ internal sealed class InProcessGatewayHandler(ILlmGateway gateway, ILogger logge
         }
 
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-        var response = await gateway.SendAsync(new GatewayRequest(operation, body) { ContentType = request.Content?.Headers.ContentType?.ToString() }, cancellationToken);
+        var response = await gateway.SendAsync(new GatewayRequest(operation, body) { ContentType = request.Content?.Headers.ContentType?.ToString(), Caller = caller }, cancellationToken);
         if (response.Error is { } error)
         {
             return Json(error.StatusCode, ErrorEnvelope.ToBytes(error));

@@ -17,9 +17,9 @@ internal static class InProcessOpenAIClient
 {
     private static readonly Uri s_endpoint = new("http://llmgateway.in-process/v1");
 
-    public static OpenAIClient Create(ILlmGateway gateway, ILogger logger)
+    public static OpenAIClient Create(ILlmGateway gateway, ILogger logger, GatewayCaller? caller = null)
     {
-        var httpClient = new HttpClient(new InProcessGatewayHandler(gateway, logger)) { Timeout = Timeout.InfiniteTimeSpan };
+        var httpClient = new HttpClient(new InProcessGatewayHandler(gateway, logger, caller)) { Timeout = Timeout.InfiniteTimeSpan };
         var options = new OpenAIClientOptions
         {
             Endpoint = s_endpoint,

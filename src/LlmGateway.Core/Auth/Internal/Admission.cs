@@ -1,9 +1,5 @@
 namespace LlmGateway.Internal;
 
-/// <summary>The rate-limit state reported to the client as <c>x-ratelimit-*</c> headers: of the buckets a request was
-/// counted in, the one with the least left, for requests and for tokens.</summary>
-internal sealed record RateLimitReport(BucketState? Requests, BucketState? Tokens);
-
 /// <summary>
 /// A request let in by its caller's policy: who is charged, what was reserved from which token buckets (to settle
 /// once the real usage is known), and what to report in the headers.

@@ -52,7 +52,7 @@ internal sealed class CallerPolicy(
                     ? Forbidden(caller, model, "model")
                     : new GatewayError(
                         GatewayErrorKind.PermissionDenied,
-                        $"The key '{Display(caller)}' may not use the model '{pinnedModel}' (the model '{named}' on the instance named by x-llmgateway-provider).",
+                        $"The {Noun(caller)} '{Display(caller)}' may not use the model '{pinnedModel}' (the model '{named}' on the instance named by x-llmgateway-provider).",
                         "x-llmgateway-provider"));
             }
 
@@ -69,7 +69,7 @@ internal sealed class CallerPolicy(
             }
         }
 
-        if (await CheckBudgetAsync(key, cancellationToken) is { } spent)
+        if (await CheckBudgetAsync(key, Noun(caller), cancellationToken) is { } spent)
         {
             metrics.Refused("budget");
             return (null, spent);
@@ -122,7 +122,7 @@ internal sealed class CallerPolicy(
             var state = outcome.States[outcome.RefusedIndex];
             var unit = isTokens[outcome.RefusedIndex] ? "tokens" : "requests";
             metrics.Refused(unit);
-            var scope = refused.Name.Contains(":model:", StringComparison.Ordinal) ? $"'{modelLimit?.Pattern}' of key '{Display(caller)}'" : $"key '{Display(caller)}'";
+            var scope = refused.Name.Contains(":model:", StringComparison.Ordinal) ? $"'{modelLimit?.Pattern}' of {Noun(caller)} '{Display(caller)}'" : $"{Noun(caller)} '{Display(caller)}'";
             var message = refused.Amount > refused.Limit
                 ? $"Request too large for {scope} on {unit} per min: Limit {refused.Limit}, Requested {refused.Amount}. Ask for fewer tokens (max_tokens) or a shorter prompt."
                 : $"Rate limit reached for {scope} on {unit} per min: Limit {refused.Limit}, Remaining {state.Remaining}, Requested {refused.Amount}. Please try again in {FormatDuration(outcome.RetryAfter)}.";
@@ -263,7 +263,7 @@ internal sealed class CallerPolicy(
     /// <summary>The provider name usage entries of cache hits carry.</summary>
     public const string CacheProvider = "cache";
 
-    private async ValueTask<GatewayError?> CheckBudgetAsync(StoredKey key, CancellationToken cancellationToken)
+    private async ValueTask<GatewayError?> CheckBudgetAsync(StoredKey key, string noun, CancellationToken cancellationToken)
     {
         var budget = key.Budget;
         var now = timeProvider.GetUtcNow();
@@ -271,7 +271,7 @@ internal sealed class CallerPolicy(
         {
             var day = await usage.GetTotalsAsync(key.Id, UsagePeriod.Day, now, cancellationToken);
             var reset = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
-            if (Spent(day, budget.DailyTokens, budget.DailyCost, "daily", reset, now) is { } error)
+            if (Spent(day, budget.DailyTokens, budget.DailyCost, "daily", reset, now, noun) is { } error)
             {
                 return error;
             }
@@ -281,7 +281,7 @@ internal sealed class CallerPolicy(
         {
             var month = await usage.GetTotalsAsync(key.Id, UsagePeriod.Month, now, cancellationToken);
             var reset = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
-            if (Spent(month, budget.MonthlyTokens, budget.MonthlyCost, "monthly", reset, now) is { } error)
+            if (Spent(month, budget.MonthlyTokens, budget.MonthlyCost, "monthly", reset, now, noun) is { } error)
             {
                 return error;
             }
@@ -290,7 +290,7 @@ internal sealed class CallerPolicy(
         return null;
     }
 
-    private static GatewayError? Spent(UsageTotals totals, long? tokens, decimal? cost, string period, DateTimeOffset reset, DateTimeOffset now)
+    private static GatewayError? Spent(UsageTotals totals, long? tokens, decimal? cost, string period, DateTimeOffset reset, DateTimeOffset now, string noun)
     {
         string? what = null;
         if (tokens is { } t && totals.Tokens >= t)
@@ -304,7 +304,7 @@ internal sealed class CallerPolicy(
 
         return what is null ? null : new GatewayError(
             GatewayErrorKind.InsufficientQuota,
-            $"You exceeded your current quota: this key's {what} is spent. It resets at {reset:yyyy-MM-dd HH:mm} UTC.")
+            $"You exceeded your current quota: this {noun}'s {what} is spent. It resets at {reset:yyyy-MM-dd HH:mm} UTC.")
         {
             RetryAfter = reset - now,
         };
@@ -312,10 +312,13 @@ internal sealed class CallerPolicy(
 
     private static GatewayError Forbidden(GatewayCaller caller, string model, string param) => new(
         GatewayErrorKind.PermissionDenied,
-        $"The key '{Display(caller)}' may not use the model '{model}'.",
+        $"The {Noun(caller)} '{Display(caller)}' may not use the model '{model}'.",
         param);
 
     private static string Display(GatewayCaller caller) => caller.Key.Name ?? caller.Id;
+
+    /// <summary>What refusals call the caller: "caller" for one the application made, else "key".</summary>
+    private static string Noun(GatewayCaller caller) => caller.Key.Source == GatewayCaller.ApplicationSource ? "caller" : "key";
 
     private static RateLimitReport Report(BucketState[] states, List<bool> isTokens)
     {
@@ -333,7 +336,9 @@ internal sealed class CallerPolicy(
             }
         }
 
-        return new RateLimitReport(requests, tokens);
+        return new RateLimitReport(State(requests), State(tokens));
+
+        static RateLimitState? State(BucketState? bucket) => bucket is { } b ? new RateLimitState(b.Limit, b.Remaining, b.ResetAfter) : null;
     }
 
     private static BucketState Tighter(BucketState? current, BucketState candidate) =>

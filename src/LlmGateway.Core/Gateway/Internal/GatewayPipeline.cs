@@ -784,10 +784,10 @@ internal sealed class GatewayPipeline(
         return modelLists.FindAsync(routes.Current, id, cancellationToken);
     }
 
-    public IChatClient GetChatClient(string? defaultModelId = null) => new GatewayChatClient(this, defaultModelId, logger);
+    public IChatClient GetChatClient(string? defaultModelId = null, GatewayCaller? caller = null) => new GatewayChatClient(this, defaultModelId, logger, caller);
 
-    public IEmbeddingGenerator<string, Embedding<float>> GetEmbeddingGenerator(string? defaultModelId = null) =>
-        new GatewayEmbeddingGenerator(this, defaultModelId, logger);
+    public IEmbeddingGenerator<string, Embedding<float>> GetEmbeddingGenerator(string? defaultModelId = null, GatewayCaller? caller = null) =>
+        new GatewayEmbeddingGenerator(this, defaultModelId, logger, caller);
 
     internal static GatewayError TooLarge(long limit) =>
         new(GatewayErrorKind.RequestTooLarge, $"The request body is larger than the gateway accepts ({limit} bytes; LlmGateway:MaxRequestBodySize).");
