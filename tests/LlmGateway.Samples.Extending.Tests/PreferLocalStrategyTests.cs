@@ -21,7 +21,7 @@ public sealed class PreferLocalStrategyTests : IDisposable
         var localEarly = Target("vllm", priority: 1);
         var sut = new PreferLocalStrategy(new StaticOptions(new PreferLocalOptions { Providers = ["OLLAMA", "vllm"] }));
 
-        var ordered = sut.Order("private", [remoteA, localLate, remoteB, localEarly]);
+        var ordered = sut.Order(new RoutingContext("private", [remoteA, localLate, remoteB, localEarly]));
 
         ordered.Should().Equal(localEarly, localLate, remoteA, remoteB);
     }
@@ -34,7 +34,20 @@ public sealed class PreferLocalStrategyTests : IDisposable
         var third = Target("c", priority: 1);
         var sut = new PreferLocalStrategy(new StaticOptions(new PreferLocalOptions()));
 
-        sut.Order("private", [first, second, third]).Should().Equal(second, first, third);
+        sut.Order(new RoutingContext("private", [first, second, third])).Should().Equal(second, first, third);
+    }
+
+    [Fact]
+    public void Order_LocalTargetWhoseCircuitIsOpen_GoesAfterTheRemoteOnes()
+    {
+        var remote = Target("cloud-a", priority: 0);
+        var local = Target("ollama", priority: 0);
+        var sut = new PreferLocalStrategy(new StaticOptions(new PreferLocalOptions { Providers = ["ollama"] }));
+
+        var ordered = sut.Order(new RoutingContext("private", [remote, local],
+            target => target == local ? new RouteTargetState { Circuit = TargetCircuitState.Open } : default));
+
+        ordered.Should().Equal(remote, local);
     }
 
     [Fact]

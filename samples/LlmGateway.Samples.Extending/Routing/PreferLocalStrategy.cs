@@ -29,10 +29,15 @@ internal sealed class PreferLocalStrategy(IOptionsMonitor<PreferLocalOptions> op
 
     public string Name => StrategyName;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets)
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var local = options.CurrentValue.Providers;
-        return Order(targets, target => local.Contains(target.Provider.Name, StringComparer.OrdinalIgnoreCase));
+
+        // A local instance whose circuit is open for this caller is not preferred: the gateway would skip it anyway,
+        // and ordering it last keeps the remote answer first.
+        return Order(context.Targets, target => local.Contains(target.Provider.Name, StringComparer.OrdinalIgnoreCase)
+            && context.GetState(target).Circuit != TargetCircuitState.Open);
     }
 
     /// <summary>The ordering itself: local first, then by priority, then configuration order (a stable sort).</summary>

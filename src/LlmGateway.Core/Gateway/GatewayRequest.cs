@@ -48,9 +48,16 @@ public sealed class GatewayRequest
     /// <c>Cache-Control</c> and <c>x-llmgateway-cache-ttl</c> headers); the default asks nothing.</summary>
     public CacheDirectives CacheDirectives { get; init; }
 
-    /// <summary>A copy with another body and everything else the same.</summary>
-    internal GatewayRequest WithBody(ReadOnlyMemory<byte> body) => new(Operation, body)
+    /// <summary>Gets the services of the HTTP request that made this one, if any.</summary>
+    internal IServiceProvider? Services { get; init; }
+
+    /// <summary>Creates a copy with another body and everything else the same, e.g. for a gateway stage that redacts
+    /// the body (see <see cref="GatewayContext.Request"/>).</summary>
+    /// <param name="body">The new body.</param>
+    /// <returns>The copy.</returns>
+    public GatewayRequest WithBody(ReadOnlyMemory<byte> body) => new(Operation, body)
     {
+        Services = Services,
         RequestId = RequestId,
         ContentType = ContentType,
         Method = Method,

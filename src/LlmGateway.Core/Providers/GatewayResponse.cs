@@ -183,6 +183,18 @@ public sealed class GatewayResponse : IAsyncDisposable
         UpstreamRequestId = upstreamRequestId,
     };
 
+    /// <summary>Creates a copy of a streamed response with its events passed through <paramref name="events"/>, e.g. for
+    /// a gateway stage that watches or changes them; <paramref name="events"/> must enumerate <see cref="Events"/>. The
+    /// copy disposes what this response would.</summary>
+    /// <param name="events">The events, usually a wrapper of <see cref="Events"/>.</param>
+    /// <returns>The copy.</returns>
+    /// <exception cref="InvalidOperationException">The response is not a stream.</exception>
+    public GatewayResponse WithEvents(IAsyncEnumerable<GatewayEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return Events is null ? throw new InvalidOperationException("The response is not a stream.") : WithEvents(events, Owner);
+    }
+
     internal GatewayResponse WithEvents(IAsyncEnumerable<GatewayEvent> events, IAsyncDisposable? owner) => new(StatusCode)
     {
         Events = events,

@@ -70,5 +70,5 @@ public sealed class ReverseStrategy(TimeProvider clock) : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) => [.. targets.Reverse()];
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context) => [.. context.Targets.Reverse()];
 }

@@ -13,7 +13,7 @@ public sealed class RoutingStrategyTests
     [Fact]
     public void Fallback_OrdersByPriorityThenConfigurationOrder()
     {
-        new FallbackStrategy().Order("alias", s_targets).Should().Equal(s_b, s_c, s_a);
+        new FallbackStrategy().Order(new RoutingContext("alias", s_targets)).Should().Equal(s_b, s_c, s_a);
     }
 
     [Fact]
@@ -21,11 +21,11 @@ public sealed class RoutingStrategyTests
     {
         var sut = new RoundRobinStrategy();
 
-        var first = sut.Order("x", s_targets);
-        var second = sut.Order("x", s_targets);
-        var other = sut.Order("y", s_targets);
-        var third = sut.Order("x", s_targets);
-        var fourth = sut.Order("x", s_targets);
+        var first = sut.Order(new RoutingContext("x", s_targets));
+        var second = sut.Order(new RoutingContext("x", s_targets));
+        var other = sut.Order(new RoutingContext("y", s_targets));
+        var third = sut.Order(new RoutingContext("x", s_targets));
+        var fourth = sut.Order(new RoutingContext("x", s_targets));
 
         first.Should().Equal(s_a, s_b, s_c);
         second.Should().Equal(s_b, s_c, s_a);
@@ -42,7 +42,7 @@ public sealed class RoutingStrategyTests
     {
         var sut = new WeightedStrategy(new FixedRandom(draw));
 
-        var order = sut.Order("alias", s_targets);
+        var order = sut.Order(new RoutingContext("alias", s_targets));
 
         order[0].Provider.Name.Should().Be(first);
         order.Should().NotContain(s_c, "a weight of 0 takes no traffic");
@@ -56,13 +56,14 @@ public sealed class RoutingStrategyTests
         inFlight.Enter(s_a.Name);
         inFlight.Enter(s_a.Name);
         inFlight.Enter(s_b.Name);
-        var sut = new LeastBusyStrategy(inFlight);
+        var states = new TargetStates(inFlight, new LatencyTracker(), new TargetHealth(TimeProvider.System));
+        var sut = new LeastBusyStrategy();
 
-        sut.Order("alias", s_targets).Should().Equal(s_c, s_b, s_a);
+        sut.Order(Context(states, s_targets)).Should().Equal(s_c, s_b, s_a);
 
         inFlight.Exit(s_a.Name);
         inFlight.Exit(s_a.Name);
-        sut.Order("alias", [s_a, s_b]).Should().Equal(s_a, s_b);
+        sut.Order(Context(states, [s_a, s_b])).Should().Equal(s_a, s_b);
     }
 
     [Fact]
@@ -71,9 +72,10 @@ public sealed class RoutingStrategyTests
         var latency = new LatencyTracker();
         latency.Record(s_a.Name, TimeSpan.FromMilliseconds(100));
         latency.Record(s_b.Name, TimeSpan.FromMilliseconds(400));
-        var sut = new LeastLatencyStrategy(latency);
+        var states = new TargetStates(new InFlightCounter(), latency, new TargetHealth(TimeProvider.System));
+        var sut = new LeastLatencyStrategy();
 
-        sut.Order("alias", s_targets).Should().Equal(s_c, s_a, s_b);
+        sut.Order(Context(states, s_targets)).Should().Equal(s_c, s_a, s_b);
 
         // a slows down: its average moves 30 % of the way towards each new sample.
         for (var i = 0; i < 10; i++)
@@ -82,7 +84,7 @@ public sealed class RoutingStrategyTests
         }
 
         latency.Average(s_a.Name).Should().BeGreaterThan(TimeSpan.FromMilliseconds(400));
-        sut.Order("alias", [s_a, s_b]).Should().Equal(s_b, s_a);
+        sut.Order(Context(states, [s_a, s_b])).Should().Equal(s_b, s_a);
     }
 
     [Fact]
@@ -95,9 +97,50 @@ public sealed class RoutingStrategyTests
         var unknown = Target("mystery");
         var house = Target("house-model");
 
-        new CostStrategy().Order("alias", [unknown, expensive, cheap, house]).Should().Equal(house, cheap, expensive, unknown);
+        new CostStrategy().Order(new RoutingContext("alias", [unknown, expensive, cheap, house])).Should().Equal(house, cheap, expensive, unknown);
         expensive.Price.Should().Be(12.50m, "a dated snapshot takes its family's price");
     }
+
+    [Fact]
+    public void TargetState_ReportsInFlightLatenciesAndTheCircuitForTheRequestsCaller()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var inFlight = new InFlightCounter();
+        var latency = new LatencyTracker();
+        var health = new TargetHealth(clock);
+        var states = new TargetStates(inFlight, latency, health);
+        inFlight.Enter(s_a.Name);
+        latency.Record(s_a.Name, TimeSpan.FromMilliseconds(200));
+        latency.Record(s_b.Name, TimeSpan.FromMilliseconds(300), stream: true);
+        var circuit = new CircuitOptions { FailureThreshold = 1, BreakDuration = TimeSpan.FromSeconds(10) };
+        health.Failed(s_b, "key-1", retryAfter: null, circuit); // one caller's failures hold back only that caller
+
+        var forKey1 = new RoutingContext("alias", s_targets, new RoutingRequest(GatewayOperation.ChatCompletions, Stream: true, 42, "key-1"), states);
+        var forKey2 = new RoutingContext("alias", s_targets, new RoutingRequest(GatewayOperation.ChatCompletions, Stream: true, 42, "key-2"), states);
+
+        forKey1.GetState(s_a).Should().BeEquivalentTo(new RouteTargetState { InFlight = 1, Latency = TimeSpan.FromMilliseconds(200), Circuit = TargetCircuitState.Closed });
+        forKey1.GetState(s_b).TimeToFirstToken.Should().Be(TimeSpan.FromMilliseconds(300), "a stream's first event is its time to first token");
+        forKey1.GetState(s_b).Circuit.Should().Be(TargetCircuitState.Open);
+        forKey2.GetState(s_b).Circuit.Should().Be(TargetCircuitState.Closed, "only the caller whose requests failed is held back");
+        forKey1.IsStreaming.Should().BeTrue();
+        forKey1.EstimatedPromptTokens.Should().Be(42);
+        forKey1.CallerId.Should().Be("key-1");
+
+        clock.Advance(TimeSpan.FromSeconds(11));
+        forKey1.GetState(s_b).Circuit.Should().Be(TargetCircuitState.HalfOpen, "the break is over; the next outcome decides");
+    }
+
+    [Fact]
+    public void RoutingContext_ForATest_TakesTheStatesItIsGiven()
+    {
+        var context = new RoutingContext("alias", s_targets, t => new RouteTargetState { InFlight = t == s_c ? 0 : 5 });
+
+        new LeastBusyStrategy().Order(context).Should().Equal(s_c, s_a, s_b);
+        new RoutingContext("alias", s_targets).GetState(s_a).Should().Be(default(RouteTargetState));
+    }
+
+    private static RoutingContext Context(TargetStates states, IReadOnlyList<RouteTarget> targets) =>
+        new("alias", targets, new RoutingRequest(GatewayOperation.ChatCompletions, Stream: false, null, "in-process"), states);
 
     private sealed class FixedRandom(int value) : IRandomSource
     {

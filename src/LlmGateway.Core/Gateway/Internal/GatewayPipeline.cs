@@ -19,6 +19,8 @@ internal sealed class GatewayPipeline(
     ResponseCache cache,
     TimeProvider timeProvider,
     GatewayMetrics metrics,
+    IEnumerable<GatewayStage> userStages,
+    IServiceProvider services,
     ILogger<GatewayPipeline> logger) : ILlmGateway
 {
     private const string ProviderHeader = "x-llmgateway-provider";
@@ -107,6 +109,107 @@ internal sealed class GatewayPipeline(
             return Refused(pinError, admission);
         }
 
+        // Admitted: the stages added with Use run next, then the cache, routing and accounting.
+        var stages = Stages;
+        if (stages is null)
+        {
+            return await AfterAdmissionAsync(table, request, peek, admission!, pinned, call, cancellationToken);
+        }
+
+        var context = new GatewayContext(request, peek.Model, request.Services ?? services, cancellationToken)
+        {
+            Table = table,
+            Admitted = request,
+            Peek = peek,
+            Admission = admission!,
+            Pinned = pinned,
+            Telemetry = call,
+        };
+        return await RunStagesAsync(stages, context);
+    }
+
+    /// <summary>The stages added with <see cref="LlmGatewayBuilderExtensions.Use(ILlmGatewayBuilder, Func{GatewayRequestDelegate, GatewayRequestDelegate})"/>,
+    /// chained once, with the built-in stages after admission at the end; null when there are none, so a request
+    /// without them allocates nothing for them.</summary>
+    private GatewayRequestDelegate? Stages => _stagesBuilt ? _stages : BuildStages();
+
+    private GatewayRequestDelegate? _stages;
+    private volatile bool _stagesBuilt;
+
+    private GatewayRequestDelegate? BuildStages()
+    {
+        lock (userStages)
+        {
+            if (!_stagesBuilt)
+            {
+                _stages = GatewayStage.Chain(userStages, services, AfterUserStagesAsync);
+                _stagesBuilt = true;
+            }
+
+            return _stages;
+        }
+    }
+
+    /// <summary>Runs the stages; whatever way they end, the admission is settled once and the answer carries the
+    /// caller's rate-limit report.</summary>
+    private async ValueTask<GatewayResponse> RunStagesAsync(GatewayRequestDelegate stages, GatewayContext context)
+    {
+        var admission = context.Admission!;
+        GatewayResponse response;
+        try
+        {
+            response = await stages(context);
+        }
+        catch
+        {
+            // Settling twice is a no-op: a stage that threw after the rest of the pipeline answered changes nothing.
+            await policy.SettleAsync(admission, context.Table!, model: null, provider: null, counts: null);
+            throw;
+        }
+
+        ArgumentNullException.ThrowIfNull(response);
+        if (!context.ReachedGateway)
+        {
+            // A stage answered by itself: nothing was sent, nothing is counted.
+            await policy.SettleAsync(admission, context.Table!, model: null, provider: null, counts: null);
+        }
+
+        response.RateLimit ??= admission.Report;
+        return response;
+    }
+
+    /// <summary>The end of the stages' chain: the request as the stages left it (its body; everything else as
+    /// admitted) goes on to the cache, routing and accounting.</summary>
+    private ValueTask<GatewayResponse> AfterUserStagesAsync(GatewayContext context)
+    {
+        context.ReachedGateway = true;
+        var admitted = context.Admitted!;
+        var table = context.Table!;
+        if (context.ResourceOwner is { } owner)
+        {
+            return SendResourceAsync(table, admitted.WithBody(context.Request.Body), owner.Length == 0 ? null : owner, context.Admission!, context.CancellationToken);
+        }
+
+        var request = admitted;
+        var peek = context.Peek;
+        if (!context.Request.Body.Equals(admitted.Body))
+        {
+            request = admitted.WithBody(context.Request.Body);
+            peek = request.Operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations
+                ? MultipartPeek.Read(request.Body.Span, request.ContentType)
+                : RequestPeek.Read(request.Body.Span, request.Operation);
+            if (peek.Error is { } invalid)
+            {
+                return ValueTask.FromResult(GatewayResponse.FromError(invalid));
+            }
+        }
+
+        return AfterAdmissionAsync(table, request, peek, context.Admission!, context.Pinned, context.Telemetry!, context.CancellationToken);
+    }
+
+    /// <summary>The built-in stages after admission: the cache (and single flight), routing and failover, accounting.</summary>
+    private async ValueTask<GatewayResponse> AfterAdmissionAsync(RouteTable table, GatewayRequest request, RequestPeek peek, Admission admission, RouteTarget? pinned, RequestTelemetry call, CancellationToken cancellationToken)
+    {
         var clientWantsUsage = peek.IncludeUsage;
         var plan = ResponseCache.Plan(table, request, peek);
         ResponseCache.Flight? flight = null;
@@ -114,7 +217,7 @@ internal sealed class GatewayPipeline(
         {
             if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } hit)
             {
-                return await AnswerFromCacheAsync(table, admission!, hit, peek, call);
+                return await AnswerFromCacheAsync(table, admission, hit, peek, call);
             }
 
             // Identical requests arriving together: one goes upstream, the others wait for its answer to be stored.
@@ -123,7 +226,7 @@ internal sealed class GatewayPipeline(
                 await leader!.WaitAsync(cancellationToken);
                 if (await cache.LookupAsync(plan, table, EmbedAsync, cancellationToken) is { } shared)
                 {
-                    return await AnswerFromCacheAsync(table, admission!, shared, peek, call);
+                    return await AnswerFromCacheAsync(table, admission, shared, peek, call);
                 }
             }
         }
@@ -141,7 +244,7 @@ internal sealed class GatewayPipeline(
         var started = timeProvider.GetTimestamp();
         try
         {
-            response = await RouteAsync(table, request, peek, pinned, call, cancellationToken);
+            response = await RouteAsync(table, request, peek, pinned, admission.PromptEstimate, call, cancellationToken);
 
             // A body's usage is read once, for the cache entry and for the accounting.
             usage = response is { IsSuccess: true, Events: null, BodyStream: null } ? UsageReader.FromBody(response.Body.Span) : null;
@@ -153,11 +256,11 @@ internal sealed class GatewayPipeline(
         catch
         {
             flight?.Complete();
-            await policy.SettleAsync(admission!, table, model: null, provider: null, counts: null);
+            await policy.SettleAsync(admission, table, model: null, provider: null, counts: null);
             throw;
         }
 
-        return await AccountAsync(table, admission!, request.Operation, response, usage, clientWantsUsage, call);
+        return await AccountAsync(table, admission, request.Operation, response, usage, clientWantsUsage, call);
     }
 
     /// <summary>Keeps a successful answer: a body at once, a stream once it has ended cleanly; errors never, nor answers
@@ -265,8 +368,9 @@ internal sealed class GatewayPipeline(
 
     /// <summary>Resolves the targets and fails over among them. A pinned request has its one target already; a model
     /// the table knows, with no fallbacks or brought key, goes straight on without a state machine of its own.</summary>
-    private ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RouteTarget? pinned, RequestTelemetry call, CancellationToken cancellationToken)
+    private ValueTask<GatewayResponse> RouteAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RouteTarget? pinned, int? promptEstimate, RequestTelemetry call, CancellationToken cancellationToken)
     {
+        var routing = new RoutingRequest(request.Operation, peek.Stream, promptEstimate, CircuitScope.CallerOf(request));
         if (pinned is not null)
         {
             // The client's model as the configuration spells it, else unresolved: the pin names a configured
@@ -276,19 +380,19 @@ internal sealed class GatewayPipeline(
             return FailOverAsync(table, request, peek, [pinned], pinnedName, call, cancellationToken);
         }
 
-        if (peek.Fallbacks is null && request.ProviderApiKey is null && table.Targets(peek.Model) is { } known)
+        if (peek.Fallbacks is null && request.ProviderApiKey is null && table.Targets(peek.Model, routing) is { } known)
         {
             var name = table.NameOf(peek.Model);
             call.Resolve(name);
             return FailOverAsync(table, request, peek, known, name, call, cancellationToken);
         }
 
-        return RouteSlowAsync(table, request, peek, call, cancellationToken);
+        return RouteSlowAsync(table, request, peek, routing, call, cancellationToken);
     }
 
-    private async ValueTask<GatewayResponse> RouteSlowAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RequestTelemetry call, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> RouteSlowAsync(RouteTable table, GatewayRequest request, RequestPeek peek, RoutingRequest routing, RequestTelemetry call, CancellationToken cancellationToken)
     {
-        var targets = await TargetsAsync(table, peek.Model, cancellationToken);
+        var targets = await TargetsAsync(table, peek.Model, routing, cancellationToken);
         if (targets is null)
         {
             return GatewayResponse.FromError(NotFound(peek.Model, "model"));
@@ -296,14 +400,14 @@ internal sealed class GatewayPipeline(
 
         // A name the configuration does not spell out resolved either through a pattern (a catalog prefix,
         // "<instance>/…"), which a client can fill with anything, or through an upstream's model list, which it cannot.
-        var name = table.NameOf(peek.Model) ?? (table.Targets(peek.Model) is null ? peek.Model : null);
+        var name = table.NameOf(peek.Model) ?? (table.Routes(peek.Model) ? null : peek.Model);
 
         if (peek.Fallbacks is { Count: > 0 } fallbacks)
         {
             var all = targets.ToList();
             for (var i = 0; i < fallbacks.Count; i++)
             {
-                var more = await TargetsAsync(table, fallbacks[i], cancellationToken);
+                var more = await TargetsAsync(table, fallbacks[i], routing, cancellationToken);
                 if (more is null)
                 {
                     return GatewayResponse.FromError(NotFound(fallbacks[i], $"fallbacks[{i}]"));
@@ -333,7 +437,7 @@ internal sealed class GatewayPipeline(
     /// </summary>
     private async ValueTask<(RouteTarget? Target, GatewayError? Error)> PinAsync(RouteTable table, ILlmProvider provider, RequestPeek peek, CancellationToken cancellationToken)
     {
-        var targets = await TargetsAsync(table, peek.Model, cancellationToken);
+        var targets = await TargetsAsync(table, peek.Model, default, cancellationToken);
         if (targets is null)
         {
             return (null, NotFound(peek.Model, "model"));
@@ -344,7 +448,7 @@ internal sealed class GatewayPipeline(
         {
             for (var i = 0; i < fallbacks.Count; i++)
             {
-                var more = await TargetsAsync(table, fallbacks[i], cancellationToken);
+                var more = await TargetsAsync(table, fallbacks[i], default, cancellationToken);
                 if (more is null)
                 {
                     return (null, NotFound(fallbacks[i], $"fallbacks[{i}]"));
@@ -449,7 +553,7 @@ internal sealed class GatewayPipeline(
             if (response.IsSuccess)
             {
                 // The time to the answer, or for a stream to its first event.
-                latency.Record(target.Name, timeProvider.GetElapsedTime(started));
+                latency.Record(target.Name, timeProvider.GetElapsedTime(started), stream: response.Events is not null);
             }
 
             response.Attempts = attempts;
@@ -507,8 +611,8 @@ internal sealed class GatewayPipeline(
     private static bool IsRetryable(GatewayError error) =>
         UpstreamResilienceHandler.IsRetryable((System.Net.HttpStatusCode)error.StatusCode) || error.Kind == GatewayErrorKind.UnsupportedOperation;
 
-    private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, CancellationToken cancellationToken) =>
-        table.Targets(model)
+    private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, RoutingRequest routing, CancellationToken cancellationToken) =>
+        table.Targets(model, routing)
         ?? (await modelLists.ResolveFromUpstreamListsAsync(table, model, cancellationToken) is { } route ? [table.WithFacts(new RouteTarget(route.Provider, route.UpstreamModel))] : null);
 
     private static GatewayError UnknownProvider(string name) =>
@@ -625,8 +729,24 @@ internal sealed class GatewayPipeline(
             return Refused(refusal, admission);
         }
 
-        var resource = await SendToResourceOwnerAsync(table, request, record?.Provider, cancellationToken);
-        resource.RateLimit = admission!.Report;
+        if (Stages is { } stages)
+        {
+            return await RunStagesAsync(stages, new GatewayContext(request, model: null, request.Services ?? services, cancellationToken)
+            {
+                Table = table,
+                Admitted = request,
+                Admission = admission!,
+                ResourceOwner = record?.Provider ?? string.Empty,
+            });
+        }
+
+        return await SendResourceAsync(table, request, record?.Provider, admission!, cancellationToken);
+    }
+
+    private async ValueTask<GatewayResponse> SendResourceAsync(RouteTable table, GatewayRequest request, string? creator, Admission admission, CancellationToken cancellationToken)
+    {
+        var resource = await SendToResourceOwnerAsync(table, request, creator, cancellationToken);
+        resource.RateLimit = admission.Report;
         return resource;
     }
 

@@ -8,8 +8,8 @@ internal sealed class FallbackStrategy : IRoutingStrategy
 {
     public string Name => RoutingStrategies.Fallback;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) =>
-        targets.Select(static (t, i) => (t, i)).OrderBy(static x => x.t.Priority).ThenBy(static x => x.i).Select(static x => x.t).ToList();
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context) =>
+        context.Targets.Select(static (t, i) => (t, i)).OrderBy(static x => x.t.Priority).ThenBy(static x => x.i).Select(static x => x.t).ToList();
 }
 
 /// <summary><see cref="RoutingStrategies.RoundRobin"/>: each request starts one further along, per alias.</summary>
@@ -19,9 +19,10 @@ internal sealed class RoundRobinStrategy : IRoutingStrategy
 
     public string Name => RoutingStrategies.RoundRobin;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets)
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context)
     {
-        var counter = _counters.GetOrAdd(aliasName, static _ => new StrongBox<int>(-1));
+        var targets = context.Targets;
+        var counter = _counters.GetOrAdd(context.AliasName, static _ => new StrongBox<int>(-1));
         var start = (Interlocked.Increment(ref counter.Value) & int.MaxValue) % targets.Count;
         var ordered = new RouteTarget[targets.Count];
         for (var i = 0; i < targets.Count; i++)
@@ -39,8 +40,9 @@ internal sealed class WeightedStrategy(IRandomSource random) : IRoutingStrategy
 {
     public string Name => RoutingStrategies.Weighted;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets)
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context)
     {
+        var targets = context.Targets;
         var total = targets.Sum(static t => Math.Max(0, t.Weight));
         if (total == 0)
         {
@@ -64,36 +66,53 @@ internal sealed class WeightedStrategy(IRandomSource random) : IRoutingStrategy
 }
 
 /// <summary><see cref="RoutingStrategies.LeastBusy"/>: fewest requests in flight first.</summary>
-internal sealed class LeastBusyStrategy(InFlightCounter inFlight) : IRoutingStrategy
+internal sealed class LeastBusyStrategy : IRoutingStrategy
 {
     public string Name => RoutingStrategies.LeastBusy;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) =>
-        targets.Select(static (t, i) => (t, i)).OrderBy(x => inFlight.Get(x.t.Name)).ThenBy(static x => x.i).Select(static x => x.t).ToList();
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context) =>
+        context.Targets.Select(static (t, i) => (t, i)).OrderBy(x => context.GetState(x.t).InFlight).ThenBy(static x => x.i).Select(static x => x.t).ToList();
 }
 
 /// <summary><see cref="RoutingStrategies.LeastLatency"/>: the lowest moving average of time to answer (to the first
 /// event for streams) first; targets not measured yet come first, so each gets measured.</summary>
-internal sealed class LeastLatencyStrategy(LatencyTracker latency) : IRoutingStrategy
+internal sealed class LeastLatencyStrategy : IRoutingStrategy
 {
     public string Name => RoutingStrategies.LeastLatency;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) =>
-        targets.Select(static (t, i) => (t, i)).OrderBy(x => latency.Average(x.t.Name) ?? TimeSpan.Zero).ThenBy(static x => x.i).Select(static x => x.t).ToList();
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context) =>
+        context.Targets.Select(static (t, i) => (t, i)).OrderBy(x => context.GetState(x.t).Latency ?? TimeSpan.Zero).ThenBy(static x => x.i).Select(static x => x.t).ToList();
 }
 
-/// <summary>An exponentially weighted moving average (α = 0.3) of the latency of each target; lock-free.</summary>
+/// <summary>Exponentially weighted moving averages (α = 0.3) of the latency of each target (to the answer, or to the
+/// first event of a stream) and of its time to first event over streams alone; lock-free.</summary>
 internal sealed class LatencyTracker
 {
     private const double Alpha = 0.3;
     private readonly ConcurrentDictionary<string, StrongBox<long>> _averageTicks = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _firstTokenTicks = new(StringComparer.OrdinalIgnoreCase);
 
-    public TimeSpan? Average(string target) =>
-        _averageTicks.TryGetValue(target, out var box) && Volatile.Read(ref box.Value) is var ticks && ticks > 0 ? TimeSpan.FromTicks(ticks) : null;
+    public TimeSpan? Average(string target) => Read(_averageTicks, target);
 
-    public void Record(string target, TimeSpan elapsed)
+    /// <summary>The average time to the first event of the target's streams.</summary>
+    public TimeSpan? FirstToken(string target) => Read(_firstTokenTicks, target);
+
+    /// <summary>Records a successful call's time to its answer, or for a stream to its first event.</summary>
+    public void Record(string target, TimeSpan elapsed, bool stream = false)
     {
-        var box = _averageTicks.GetOrAdd(target, static _ => new StrongBox<long>());
+        Add(_averageTicks, target, elapsed);
+        if (stream)
+        {
+            Add(_firstTokenTicks, target, elapsed);
+        }
+    }
+
+    private static TimeSpan? Read(ConcurrentDictionary<string, StrongBox<long>> averages, string target) =>
+        averages.TryGetValue(target, out var box) && Volatile.Read(ref box.Value) is var ticks && ticks > 0 ? TimeSpan.FromTicks(ticks) : null;
+
+    private static void Add(ConcurrentDictionary<string, StrongBox<long>> averages, string target, TimeSpan elapsed)
+    {
+        var box = averages.GetOrAdd(target, static _ => new StrongBox<long>());
         long current, next;
         do
         {
@@ -109,8 +128,8 @@ internal sealed class CostStrategy : IRoutingStrategy
 {
     public string Name => RoutingStrategies.Cost;
 
-    public IReadOnlyList<RouteTarget> Order(string aliasName, IReadOnlyList<RouteTarget> targets) =>
-        targets.Select(static (t, i) => (t, i)).OrderBy(static x => x.t.Price ?? decimal.MaxValue).ThenBy(static x => x.i).Select(static x => x.t).ToList();
+    public IReadOnlyList<RouteTarget> Order(RoutingContext context) =>
+        context.Targets.Select(static (t, i) => (t, i)).OrderBy(static x => x.t.Price ?? decimal.MaxValue).ThenBy(static x => x.i).Select(static x => x.t).ToList();
 }
 
 /// <summary>Randomness for strategies, replaceable in tests.</summary>

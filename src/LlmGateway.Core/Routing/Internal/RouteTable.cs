@@ -14,8 +14,11 @@ internal sealed class RouteTable
 
     private readonly FrozenDictionary<string, (IRoutingStrategy Strategy, RouteTarget[] Targets)> _aliases;
 
-    public RouteTable(LlmGatewayOptions options, IReadOnlyList<ILlmProvider> providers, IEnumerable<IRoutingStrategy>? strategies = null)
+    private readonly TargetStates _states;
+
+    public RouteTable(LlmGatewayOptions options, IReadOnlyList<ILlmProvider> providers, IEnumerable<IRoutingStrategy>? strategies = null, TargetStates? states = null)
     {
+        _states = states ?? TargetStates.Detached();
         Options = options;
         Providers = providers;
         _byName = providers.ToFrozenDictionary(static p => p.Name, StringComparer.OrdinalIgnoreCase);
@@ -152,15 +155,20 @@ internal sealed class RouteTable
     /// <summary>Gets every alias's targets, for the health report.</summary>
     public IEnumerable<RouteTarget> AliasTargets => _aliases.Values.SelectMany(static a => a.Targets);
 
+    /// <summary>Whether a model name leads anywhere without asking an upstream (no strategy is asked).</summary>
+    public bool Routes(string model) => _aliases.ContainsKey(model) || Targets(model) is not null;
+
     /// <summary>Gets the alias names, for the model list.</summary>
     public IEnumerable<string> Aliases => _aliases.Keys;
 
     /// <summary>The targets to try for a model name: an alias's in its strategy's order, else the one route.</summary>
-    public IReadOnlyList<RouteTarget>? Targets(string model)
+    /// <param name="model">The model name.</param>
+    /// <param name="request">What the request tells the alias's strategy about itself.</param>
+    public IReadOnlyList<RouteTarget>? Targets(string model, in RoutingRequest request = default)
     {
         if (_aliases.TryGetValue(model, out var alias))
         {
-            return alias.Strategy.Order(model, alias.Targets);
+            return alias.Strategy.Order(new RoutingContext(model, alias.Targets, request, _states));
         }
 
         if (_resolved.TryGetValue(model, out var resolved))

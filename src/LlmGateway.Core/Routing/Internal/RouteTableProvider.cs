@@ -19,6 +19,7 @@ internal sealed class RouteTableProvider : IDisposable
     private readonly IOptionsFactory<LlmGatewayOptions> _optionsFactory;
     private readonly IEnumerable<ILlmProviderFactory> _factories;
     private readonly IEnumerable<IRoutingStrategy> _strategies;
+    private readonly TargetStates _states;
     private readonly ILogger<RouteTableProvider> _logger;
     private readonly List<IDisposable> _registrations = [];
     private readonly Lock _buildLock = new();
@@ -29,8 +30,10 @@ internal sealed class RouteTableProvider : IDisposable
         IEnumerable<IOptionsChangeTokenSource<LlmGatewayOptions>> changeSources,
         IEnumerable<ILlmProviderFactory> factories,
         IEnumerable<IRoutingStrategy> strategies,
+        TargetStates states,
         ILogger<RouteTableProvider> logger)
     {
+        _states = states;
         _optionsFactory = optionsFactory;
         _factories = factories;
         _strategies = strategies;
@@ -98,6 +101,6 @@ internal sealed class RouteTableProvider : IDisposable
             providers.Add(factory.Create(name, settings, options));
         }
 
-        return new RouteTable(options, providers, _strategies);
+        return new RouteTable(options, providers, _strategies, _states);
     }
 }

@@ -57,6 +57,29 @@ internal sealed class TargetHealth(TimeProvider timeProvider)
         }
     }
 
+    /// <summary>The target's circuit for <paramref name="caller"/>, for routing strategies: open while its break lasts
+    /// (for everyone, or for this caller), half-open once the break is over and until a probe decides, else closed.</summary>
+    public TargetCircuitState CircuitOf(RouteTarget target, string caller)
+    {
+        if (!_states.TryGetValue(target.Name, out var state))
+        {
+            return TargetCircuitState.Closed;
+        }
+
+        lock (state)
+        {
+            var now = timeProvider.GetUtcNow();
+            if (state.OpenUntil is { } until)
+            {
+                return now < until ? TargetCircuitState.Open : TargetCircuitState.HalfOpen;
+            }
+
+            return state.Held.IsHeld(caller, now) ? TargetCircuitState.Open
+                : state.Held.IsOver(caller, now) ? TargetCircuitState.HalfOpen
+                : TargetCircuitState.Closed;
+        }
+    }
+
     /// <summary>An answer from the target to <paramref name="caller"/> that was not a retryable failure: the target is
     /// alive, and the caller is not held back.</summary>
     public void Succeeded(RouteTarget target, string caller)
