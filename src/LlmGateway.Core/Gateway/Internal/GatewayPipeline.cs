@@ -505,7 +505,7 @@ internal sealed class GatewayPipeline(
     }
 
     private static bool IsRetryable(GatewayError error) =>
-        UpstreamResilienceHandler.IsRetryable((System.Net.HttpStatusCode)error.StatusCode) || error.Kind == GatewayErrorKind.UnsupportedOperation;
+        UpstreamResilience.IsRetryable((System.Net.HttpStatusCode)error.StatusCode) || error.Kind == GatewayErrorKind.UnsupportedOperation;
 
     private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, CancellationToken cancellationToken) =>
         table.Targets(model)
