@@ -17,8 +17,8 @@ public static class UpstreamResilienceBuilderExtensions
     /// </summary>
     /// <param name="builder">The gateway builder.</param>
     /// <param name="configure">Adds strategies; <see cref="ResilienceHandlerContext.ServiceProvider"/> resolves
-    /// services and <see cref="ResilienceHandlerContext.BuilderName"/> tells the provider type's client apart
-    /// (<c>LlmGateway.OpenAI</c>, <c>LlmGateway.Gemini</c>). Calls add up, in order.</param>
+    /// services and <see cref="ResilienceHandlerContext.BuilderName"/> tells the provider types' pipelines apart
+    /// (<c>LlmGateway.OpenAI-upstream</c>, <c>LlmGateway.Gemini-upstream</c>). Calls add up, in order.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configure"/> is null.</exception>
     public static ILlmGatewayBuilder ConfigureUpstreamResilience(

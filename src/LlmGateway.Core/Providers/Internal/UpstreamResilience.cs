@@ -20,7 +20,7 @@ namespace LlmGateway.Internal;
 /// <see cref="LlmGatewayOptions.RequestTimeout"/> bounds each call), no rate limiter, no hedging, one pipeline per
 /// named client rather than one per authority (the circuit keys its state by authority itself, so
 /// <c>SelectPipelineByAuthority</c>'s per-request key lookup and per-authority pipelines are not needed), and lean
-/// telemetry: an attempt that needs no retry reports nothing (<see cref="QuietAttempts"/>), so the events, logs and
+/// telemetry: a call that needs no retry reports nothing (<see cref="QuietTelemetry"/>), so the events, logs and
 /// metrics are the retries and the circuit's changes, not a line per request.</para>
 /// <para>Retries happen only before any byte reached the client, because the handler covers sending the request and
 /// receiving the response headers; the body is read afterwards, outside it.</para>
@@ -47,13 +47,6 @@ internal static class UpstreamResilience
     public static void AddTo(IHttpClientBuilder client)
     {
         client.AddResilienceHandler(HandlerName, static (builder, context) => Configure(builder, context));
-        client.Services.AddOptions<Polly.Telemetry.TelemetryOptions>().PostConfigure(static options =>
-        {
-            if (options.SeverityProvider?.Target is not QuietAttempts)
-            {
-                options.SeverityProvider = new QuietAttempts(options.SeverityProvider).Severity;
-            }
-        });
     }
 
     /// <summary>Builds the pipeline from the current options; called again by a configuration reload.</summary>
@@ -63,6 +56,10 @@ internal static class UpstreamResilience
         context.EnableReloads<LlmGatewayOptions>();
         var options = context.GetOptions<LlmGatewayOptions>().Resilience ?? new UpstreamResilienceOptions();
         builder.TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        if (builder.TelemetryListener is { } telemetry and not QuietTelemetry)
+        {
+            builder.TelemetryListener = new QuietTelemetry(telemetry);
+        }
 
         if (options.MaxRetries > 0)
         {
@@ -147,24 +144,24 @@ internal static class UpstreamResilience
     }
 
     /// <summary>
-    /// Polly reports every attempt (<c>ExecutionAttempt</c>, at Information for one that needs no retry): a log line
-    /// and a metric point per upstream call. For the upstream pipelines such an attempt reports nothing; a handled
-    /// attempt, a retry and the circuit's events keep their severity. Other pipelines of the app are left as they are.
+    /// Polly's telemetry (Polly.Extensions, set up by Microsoft.Extensions.Http.Resilience) reports every call
+    /// (<c>PipelineExecuting</c>, <c>PipelineExecuted</c>) and every attempt (<c>ExecutionAttempt</c>), each a metric
+    /// point with its tags and enrichers and a log call, whatever their severity. For the upstream pipelines those of a
+    /// call that needed no retry are not passed on: the events, logs and metrics that remain are the retries, the
+    /// handled attempts and the circuit's changes.
     /// </summary>
-    private sealed class QuietAttempts(Func<SeverityProviderArguments, ResilienceEventSeverity>? previous)
+    private sealed class QuietTelemetry(TelemetryListener inner) : TelemetryListener
     {
-        private static readonly string s_suffix = "-" + HandlerName;
-
-        public ResilienceEventSeverity Severity(SeverityProviderArguments args)
+        public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
         {
-            if (args.Event.EventName == "ExecutionAttempt"
-                && args.Event.Severity == ResilienceEventSeverity.Information
-                && args.Source.PipelineName?.EndsWith(s_suffix, StringComparison.Ordinal) == true)
+            var @event = args.Event;
+            if (@event.EventName is "PipelineExecuting" or "PipelineExecuted"
+                || (@event.Severity == ResilienceEventSeverity.Information && @event.EventName == "ExecutionAttempt"))
             {
-                return ResilienceEventSeverity.None;
+                return;
             }
 
-            return previous?.Invoke(args) ?? args.Event.Severity;
+            inner.Write(in args);
         }
     }
 }
