@@ -13,6 +13,7 @@ namespace LlmGateway.Server;
 internal static class HostTelemetry
 {
     private const string GatewaySource = "LlmGateway";
+    private const string PollySource = "Polly";
 
     public static void AddGatewayTelemetry(this WebApplicationBuilder builder)
     {
@@ -27,8 +28,14 @@ internal static class HostTelemetry
                 // ASP.NET Core's own meters directly rather than AddAspNetCoreInstrumentation(), which adds the same
                 // meters plus the routing one and a middleware per request that only tags unhandled exceptions
                 // (the gateway's endpoints handle every exception themselves): measured, a per cent or two of CPU.
+                // Polly's meter for the upstream pipelines' retries and circuit changes (resilience.polly.strategy.events,
+                // a few series per provider type: no caller, host or model among its tags); its per-call duration
+                // histograms are dropped, since the gateway's own metrics time every call.
                 metrics.AddMeter(GatewaySource)
                     .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics")
+                    .AddMeter(PollySource)
+                    .AddView("resilience.polly.pipeline.duration", MetricStreamConfiguration.Drop)
+                    .AddView("resilience.polly.strategy.attempt.duration", MetricStreamConfiguration.Drop)
                     .AddRuntimeInstrumentation()
                     .AddPrometheusExporter();
                 if (otlp)

@@ -54,6 +54,9 @@ public sealed class LlmGatewayOptions
     /// <summary>Gets or sets the per-target circuit settings (<c>LlmGateway:Circuit</c>).</summary>
     public CircuitOptions Circuit { get; set; } = new();
 
+    /// <summary>Gets or sets the retries and circuit breaker on each upstream call (<c>LlmGateway:Resilience</c>).</summary>
+    public UpstreamResilienceOptions Resilience { get; set; } = new();
+
     /// <summary>
     /// Gets or sets the largest request body the gateway accepts, in bytes; a larger one is answered with 413.
     /// Defaults to 32 MiB (room for base64 images in chat messages).

@@ -85,6 +85,7 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         }
 
         CheckPositive(errors, options.Circuit.BreakDuration, "Circuit:BreakDuration");
+        ValidateResilience(errors, options.Resilience);
 
         if (options.MaxAttempts < 1)
         {
@@ -101,6 +102,50 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         ValidateBodySizes(errors, options);
         ValidateCors(errors, options.Cors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateResilience(List<string> errors, UpstreamResilienceOptions? resilience)
+    {
+        if (resilience is null)
+        {
+            errors.Add($"{Prefix}Resilience is empty.");
+            return;
+        }
+
+        if (resilience.MaxRetries is < 0 or > UpstreamResilience.MaxRetriesLimit)
+        {
+            errors.Add($"{Prefix}Resilience:MaxRetries must be from 0 to {UpstreamResilience.MaxRetriesLimit}.");
+        }
+
+        if (resilience.BaseDelay < TimeSpan.Zero || resilience.BaseDelay > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{Prefix}Resilience:BaseDelay must be from 00:00:00 to 00:01:00.");
+        }
+
+        if (resilience.MaxRetryWait < TimeSpan.Zero || resilience.MaxRetryWait > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{Prefix}Resilience:MaxRetryWait must be from 00:00:00 to 00:10:00.");
+        }
+
+        if (!(resilience.FailureRatio is > 0 and <= 1))
+        {
+            errors.Add($"{Prefix}Resilience:FailureRatio must be above 0 and at most 1.");
+        }
+
+        if (resilience.MinimumThroughput < 2)
+        {
+            errors.Add($"{Prefix}Resilience:MinimumThroughput must be at least 2.");
+        }
+
+        if (resilience.SamplingDuration < TimeSpan.FromSeconds(1) || resilience.SamplingDuration > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Prefix}Resilience:SamplingDuration must be from 00:00:01 to 1.00:00:00.");
+        }
+
+        if (resilience.BreakDuration < TimeSpan.FromMilliseconds(500) || resilience.BreakDuration > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Prefix}Resilience:BreakDuration must be from 00:00:00.5 to 1.00:00:00.");
+        }
     }
 
     private static void ValidateAuth(List<string> errors, LlmGatewayOptions options)

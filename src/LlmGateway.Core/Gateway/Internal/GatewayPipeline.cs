@@ -609,7 +609,7 @@ internal sealed class GatewayPipeline(
     }
 
     private static bool IsRetryable(GatewayError error) =>
-        UpstreamResilienceHandler.IsRetryable((System.Net.HttpStatusCode)error.StatusCode) || error.Kind == GatewayErrorKind.UnsupportedOperation;
+        UpstreamResilience.IsRetryable((System.Net.HttpStatusCode)error.StatusCode) || error.Kind == GatewayErrorKind.UnsupportedOperation;
 
     private async ValueTask<IReadOnlyList<RouteTarget>?> TargetsAsync(RouteTable table, string model, RoutingRequest routing, CancellationToken cancellationToken) =>
         table.Targets(model, routing)

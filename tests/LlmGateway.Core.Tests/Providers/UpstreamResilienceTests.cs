@@ -1,10 +1,13 @@
 using System.Net;
 using LlmGateway.Internal;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LlmGateway.Core.Tests.Providers;
 
-public sealed class UpstreamResilienceHandlerTests : IDisposable
+/// <summary>The upstream handler chain's retries and per-upstream circuit, through the named client's handlers
+/// (<see cref="UpstreamHttpClient.Add"/>) in front of a scripted upstream, on a fake clock.</summary>
+public sealed class UpstreamResilienceTests : IDisposable
 {
     /// <summary>The caller of mode None, which stands for every client: its failures open a circuit for everyone.</summary>
     private static readonly string Everyone = GatewayCaller.Anonymous.Id;
@@ -12,12 +15,32 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
     private readonly RecordingClock _clock = new();
     private readonly ScriptedHandler _upstream;
 
-    public UpstreamResilienceHandlerTests() => _upstream = new ScriptedHandler(_clock);
+    private readonly List<ServiceProvider> _providers = [];
 
-    public void Dispose() => _upstream.Dispose();
+    public UpstreamResilienceTests() => _upstream = new ScriptedHandler(_clock);
 
-    private HttpMessageInvoker Client(UpstreamCircuits? circuits = null) =>
-        new(new UpstreamResilienceHandler(circuits ?? new UpstreamCircuits(_clock), _clock) { InnerHandler = _upstream });
+    public void Dispose()
+    {
+        foreach (var provider in _providers)
+        {
+            provider.Dispose();
+        }
+
+        _upstream.Dispose();
+    }
+
+    /// <summary>The handler chain a provider type gets, with the scripted upstream as its primary handler.</summary>
+    private HttpMessageInvoker Client()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddLogging();
+        UpstreamHttpClient.Add(services, "LlmGateway.Test");
+        services.AddHttpClient("LlmGateway.Test").ConfigurePrimaryHttpMessageHandler(() => _upstream);
+        var provider = services.BuildServiceProvider();
+        _providers.Add(provider);
+        return UpstreamHttpClient.CreateInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>(), "LlmGateway.Test");
+    }
 
     private static HttpRequestMessage Request(string url = "http://upstream.test/v1/chat/completions", bool noRetry = false, string? caller = null)
     {
@@ -277,8 +300,7 @@ public sealed class UpstreamResilienceHandlerTests : IDisposable
     [Fact]
     public async Task Circuit_IsPerUpstreamAuthority()
     {
-        var circuits = new UpstreamCircuits(_clock);
-        var client = Client(circuits);
+        var client = Client();
         for (var i = 0; i < 20; i++)
         {
             _upstream.Script(HttpStatusCode.InternalServerError);

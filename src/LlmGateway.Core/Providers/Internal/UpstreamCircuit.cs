@@ -1,97 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 
 namespace LlmGateway.Internal;
 
-/// <summary>
-/// Retries and a circuit breaker around each upstream call, as one <see cref="DelegatingHandler"/>: up to
-/// <see cref="MaxRetries"/> retries on the same upstream for connection failures, 408, 429 and 5xx (with jittered
-/// exponential backoff from <see cref="BaseDelay"/>, or the wait the upstream asked for when it is at most
-/// <see cref="UpstreamHttpClient.MaxRetryWait"/>), and one breaker per upstream authority. Each call counts for the
-/// caller its request names (<see cref="UpstreamHttpClient.Caller"/>; in-process without one), retries included, so
-/// one caller's failing requests hold back that caller, not everyone (<see cref="CircuitScope"/>).
-/// </summary>
-/// <remarks>
-/// This replaces a Microsoft.Extensions.Http.Resilience (Polly) pipeline with the same policy. Measured under load
-/// (dotnet-trace, 32 connections against a stand-in upstream), that pipeline took about a tenth of the gateway's CPU
-/// per request and an eighth of its allocations: eight async layers and a pooled context per call, for a policy that
-/// needs one loop and one lock. Retries happen only before any byte reached the client, because the handler covers
-/// sending the request and receiving the response headers; the body is read afterwards, outside it.
-/// </remarks>
-internal sealed class UpstreamResilienceHandler(UpstreamCircuits circuits, TimeProvider timeProvider) : DelegatingHandler
-{
-    /// <summary>Retries after the first attempt.</summary>
-    public const int MaxRetries = 2;
-
-    /// <summary>The median wait before the first retry; it doubles for the next, with ±25 % jitter.</summary>
-    public static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(500);
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var circuit = circuits.For(request.RequestUri!);
-        var caller = request.Options.TryGetValue(UpstreamHttpClient.Caller, out var id) && id is not null ? id : GatewayCaller.InProcessId;
-        var retries = request.Options.TryGetValue(UpstreamHttpClient.NoRetry, out var noRetry) && noRetry ? 0 : MaxRetries;
-        for (var attempt = 0; ; attempt++)
-        {
-            if (!circuit.TryEnter(caller))
-            {
-                throw new UpstreamCircuitOpenException(circuit.RetryAfter(caller), callerOnly: circuit.IsHeld(caller));
-            }
-
-            HttpResponseMessage response;
-            try
-            {
-                response = await base.SendAsync(request, cancellationToken);
-            }
-            catch (HttpRequestException) when (!cancellationToken.IsCancellationRequested)
-            {
-                circuit.Record(caller, failed: true);
-                if (attempt >= retries)
-                {
-                    throw;
-                }
-
-                await Task.Delay(Backoff(attempt), timeProvider, cancellationToken);
-                continue;
-            }
-            catch (OperationCanceledException)
-            {
-                circuit.Abandon();
-                throw;
-            }
-
-            var retryable = IsRetryable(response.StatusCode);
-            circuit.Record(caller, failed: retryable && response.StatusCode != HttpStatusCode.TooManyRequests);
-            if (!retryable || attempt >= retries)
-            {
-                return response;
-            }
-
-            var asked = await UpstreamHttpClient.RequestedDelayAsync(response);
-            if (asked > UpstreamHttpClient.MaxRetryWait)
-            {
-                return response; // the caller gets the status and its retry-after at once
-            }
-
-            response.Dispose();
-            await Task.Delay(asked ?? Backoff(attempt), timeProvider, cancellationToken);
-        }
-    }
-
-    /// <summary>Whether a status is worth another attempt on the same upstream.</summary>
-    public static bool IsRetryable(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    /// <summary>The wait before retry <paramref name="attempt"/> + 1: 500 ms, 1 s, … with ±25 % jitter, capped.</summary>
-    public static TimeSpan Backoff(int attempt)
-    {
-        var median = BaseDelay.TotalMilliseconds * (1 << Math.Min(attempt, 10));
-        var jittered = median * (0.75 + (Random.Shared.NextDouble() * 0.5));
-        return TimeSpan.FromMilliseconds(Math.Min(jittered, UpstreamHttpClient.MaxRetryWait.TotalMilliseconds));
-    }
-}
-
-/// <summary>Thrown by <see cref="UpstreamResilienceHandler"/> while an upstream's circuit is open, for everyone or for
+/// <summary>Thrown by the upstream circuit (<see cref="UpstreamCircuitStrategy"/>) while an upstream's circuit is open, for everyone or for
 /// the calling caller alone.</summary>
 internal sealed class UpstreamCircuitOpenException(TimeSpan retryAfter, bool callerOnly)
     : HttpRequestException(callerOnly ? "The upstream failed on this caller's recent calls: its calls to it are paused." : "The upstream's circuit is open: calls to it are paused.")
@@ -110,15 +21,67 @@ internal sealed class UpstreamCircuitOpenException(TimeSpan retryAfter, bool cal
 /// </summary>
 internal sealed class UpstreamCircuits(TimeProvider timeProvider)
 {
-    private readonly ConcurrentDictionary<(string Scheme, string Host, int Port), UpstreamCircuit> _circuits = new();
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _timeProvider = timeProvider;
+    private ConcurrentDictionary<(string Scheme, string Host, int Port), UpstreamCircuit> _circuits = new();
+    private UpstreamBreakerSettings _settings = UpstreamBreakerSettings.Default;
+
+    /// <summary>The settings new circuits get.</summary>
+    public UpstreamBreakerSettings Settings => Volatile.Read(ref _settings);
 
     public UpstreamCircuit For(Uri uri) =>
-        _circuits.GetOrAdd((uri.Scheme, uri.IdnHost, uri.Port), static (_, clock) => new UpstreamCircuit(clock), timeProvider);
+        Volatile.Read(ref _circuits).GetOrAdd((uri.Scheme, uri.IdnHost, uri.Port), static (_, self) => new UpstreamCircuit(self._timeProvider, self.Settings), this);
+
+    /// <summary>Applies the breaker settings of a (re)built pipeline: when they differ from those in force, every
+    /// circuit starts afresh with them (a window counted with other buckets or thresholds means nothing under new
+    /// ones); the same settings keep the circuits as they are.</summary>
+    public void Configure(UpstreamBreakerSettings settings)
+    {
+        lock (_lock)
+        {
+            if (settings == _settings)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _settings, settings);
+            Volatile.Write(ref _circuits, new ConcurrentDictionary<(string Scheme, string Host, int Port), UpstreamCircuit>());
+        }
+    }
+}
+
+/// <summary>The thresholds of an upstream circuit (<see cref="UpstreamResilienceOptions"/>).</summary>
+internal sealed record UpstreamBreakerSettings(double FailureRatio, int MinimumThroughput, TimeSpan SamplingDuration, TimeSpan BreakDuration)
+{
+    public static readonly UpstreamBreakerSettings Default = From(new UpstreamResilienceOptions());
+
+    public static UpstreamBreakerSettings From(UpstreamResilienceOptions options) =>
+        new(options.FailureRatio, options.MinimumThroughput, options.SamplingDuration, options.BreakDuration);
+}
+
+/// <summary>What an outcome changed in a circuit, reported as a resilience event.</summary>
+internal enum CircuitChange
+{
+    None,
+
+    /// <summary>The circuit opened (or opened again after a failed probe) for everyone.</summary>
+    Opened,
+
+    /// <summary>A successful probe closed it.</summary>
+    Closed,
+
+    /// <summary>One caller is held back (or held again after its break).</summary>
+    CallerHeld,
+
+    /// <summary>A held-back caller's success let it go.</summary>
+    CallerReleased,
 }
 
 /// <summary>
-/// A circuit breaker over a sliding window: when at least <see cref="MinimumThroughput"/> calls in the last
-/// <see cref="SamplingDuration"/> ended and at least half of them failed, it trips for <see cref="BreakDuration"/>.
+/// A circuit breaker over a sliding window: when at least <see cref="UpstreamBreakerSettings.MinimumThroughput"/> calls
+/// in the last <see cref="UpstreamBreakerSettings.SamplingDuration"/> ended and at least
+/// <see cref="UpstreamBreakerSettings.FailureRatio"/> of them failed, it trips for
+/// <see cref="UpstreamBreakerSettings.BreakDuration"/>.
 /// Whom it holds back is <see cref="CircuitScope"/>'s rule: everyone when the failures are spread over callers (then
 /// one call is let through as a probe after the break: its success closes the circuit, its failure opens it again),
 /// else only the caller with the most failures (its next outcome after the break decides the same way for it alone).
@@ -128,15 +91,14 @@ internal sealed class UpstreamCircuits(TimeProvider timeProvider)
 /// all at once. One lock guards the state; it is held for a few arithmetic operations per call, plus a scan of the
 /// few callers followed (<see cref="CallerCounts"/>, <see cref="CallerBreaks"/>) once any call has failed.
 /// </remarks>
-internal sealed class UpstreamCircuit(TimeProvider timeProvider)
+internal sealed class UpstreamCircuit(TimeProvider timeProvider, UpstreamBreakerSettings? settings = null)
 {
-    public const int MinimumThroughput = 20;
-    public const double FailureRatio = 0.5;
-    public static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(15);
-
     private const int Buckets = 10;
-    private static readonly long s_bucketTicks = SamplingDuration.Ticks / Buckets;
+
+    private readonly int _minimumThroughput = (settings ?? UpstreamBreakerSettings.Default).MinimumThroughput;
+    private readonly double _failureRatio = (settings ?? UpstreamBreakerSettings.Default).FailureRatio;
+    private readonly TimeSpan _breakDuration = (settings ?? UpstreamBreakerSettings.Default).BreakDuration;
+    private readonly long _bucketTicks = Math.Max(1, (settings ?? UpstreamBreakerSettings.Default).SamplingDuration.Ticks / Buckets);
 
     private readonly Lock _lock = new();
     private readonly int[] _calls = new int[Buckets];
@@ -165,7 +127,7 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
         {
             var now = timeProvider.GetUtcNow();
             var left = _openUntil is { } until ? until - now : _held.Left(caller, now);
-            return left > TimeSpan.Zero ? left : BreakDuration;
+            return left > TimeSpan.Zero ? left : _breakDuration;
         }
     }
 
@@ -196,21 +158,23 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
         }
     }
 
-    /// <summary>Records how a call of <paramref name="caller"/> ended.</summary>
-    public void Record(string caller, bool failed)
+    /// <summary>Records how a call of <paramref name="caller"/> ended, and says what that changed.</summary>
+    public CircuitChange Record(string caller, bool failed)
     {
         lock (_lock)
         {
             var at = timeProvider.GetUtcNow();
+            var change = CircuitChange.None;
             if (_probing)
             {
                 _probing = false;
                 if (failed)
                 {
-                    _openUntil = at + BreakDuration;
-                    return;
+                    _openUntil = at + _breakDuration;
+                    return CircuitChange.Opened;
                 }
 
+                change = CircuitChange.Closed;
                 _openUntil = null;
                 _open = false;
                 Array.Clear(_calls);
@@ -218,7 +182,7 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
                 _callers.Clear();
             }
 
-            var now = at.UtcTicks / s_bucketTicks;
+            var now = at.UtcTicks / _bucketTicks;
             Advance(now, at);
             var slot = (int)(now % Buckets);
             if (_holding && _held.IsOver(caller, at))
@@ -227,10 +191,11 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
                 // go and forgets its failures.
                 if (failed)
                 {
-                    _held.Hold(caller, at + BreakDuration, at);
-                    return;
+                    _held.Hold(caller, at + _breakDuration, at);
+                    return CircuitChange.CallerHeld;
                 }
 
+                change = CircuitChange.CallerReleased;
                 _held.Release(caller);
                 Forget(caller);
                 _holding = _held.Count > 0;
@@ -240,7 +205,7 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
             if (!failed)
             {
                 _callers.Record(caller, slot, failed: false); // nothing to do unless the caller failed recently
-                return;
+                return change;
             }
 
             _failures[slot]++;
@@ -256,21 +221,26 @@ internal sealed class UpstreamCircuit(TimeProvider timeProvider)
                 failures += _failures[i];
             }
 
-            if (_openUntil is not null || calls < MinimumThroughput || failures < calls * FailureRatio)
+            if (_openUntil is not null || calls < _minimumThroughput || failures < calls * _failureRatio)
             {
-                return;
+                return change;
             }
 
-            if (_callers.Top() is not { } top || CircuitScope.ForEveryone(calls, failures, top.Calls, top.Failures, FailureRatio))
+            if (_callers.Top() is not { } top || CircuitScope.ForEveryone(calls, failures, top.Calls, top.Failures, _failureRatio))
             {
-                _openUntil = at + BreakDuration;
+                _openUntil = at + _breakDuration;
                 _open = true;
+                return CircuitChange.Opened;
             }
-            else if (!_held.IsHeld(top.Caller, at))
+
+            if (!_held.IsHeld(top.Caller, at))
             {
-                _held.Hold(top.Caller, at + BreakDuration, at);
+                _held.Hold(top.Caller, at + _breakDuration, at);
                 _holding = true;
+                return CircuitChange.CallerHeld;
             }
+
+            return change;
         }
     }
 
