@@ -5,7 +5,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>(static (o, c) => o.ShutdownTimeout = c.GetValue($"{LlmGatewayOptions.SectionName}:ShutdownDrainTimeout", TimeSpan.FromSeconds(30)) + TimeSpan.FromSeconds(10)); // the stream drain plus a margin
 builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName))
     .AddOpenAI()
-    .AddGemini();
+    .AddGemini()
+    .AddRedis(); // used when LlmGateway:Redis is set; else keys, limits, usage and the cache stay in memory
 builder.AddGatewayTelemetry();
 builder.Services.AddCors();
 builder.Services.AddOpenApi();

@@ -93,26 +93,20 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StartedChecks>(static sp => sp.GetRequiredService<StartedChecks>()));
         services.TryAddSingleton<ILlmGatewayRuntime, GatewayRuntime>();
 
-        // Keys, limits, usage and who owns which stored resource: in memory, or in Redis when LlmGateway:Redis is set.
-        services.TryAddSingleton<RedisConnection>();
-        services.TryAddSingleton<IKeyStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
-            ? ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)
-            : ActivatorUtilities.CreateInstance<MemoryKeyStore>(sp));
-        services.TryAddSingleton<IRateLimitStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
-            ? ActivatorUtilities.CreateInstance<RedisRateLimitStore>(sp)
-            : ActivatorUtilities.CreateInstance<MemoryRateLimitStore>(sp));
-        services.TryAddSingleton<IUsageStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
-            ? ActivatorUtilities.CreateInstance<RedisUsageStore>(sp)
-            : ActivatorUtilities.CreateInstance<MemoryUsageStore>(sp));
-        services.TryAddSingleton<IResourceOwnerStore>(static sp => sp.GetRequiredService<RedisConnection>().IsConfigured
-            ? ActivatorUtilities.CreateInstance<RedisResourceOwnerStore>(sp)
-            : ActivatorUtilities.CreateInstance<MemoryResourceOwnerStore>(sp));
+        // Keys, limits, usage, cached responses and who owns which stored resource: in this process's memory unless
+        // other stores were registered (LlmGateway.Redis's AddRedis, or the app's own).
+        services.TryAddSingleton<IKeyStore, MemoryKeyStore>();
+        services.TryAddSingleton<IRateLimitStore, MemoryRateLimitStore>();
+        services.TryAddSingleton<IUsageStore, MemoryUsageStore>();
+        services.TryAddSingleton<IResourceOwnerStore, MemoryResourceOwnerStore>();
+        services.TryAddSingleton<IResponseCacheStore, MemoryResponseCacheStore>();
+        services.TryAddSingleton<IProviderKeyProtector, MemoryProviderKeyProtector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmGatewayOptions>>(new RedisRegistrationCheck(services)));
         services.TryAddSingleton<KeyRegistry>();
         services.TryAddSingleton<ProviderKeyProtector>();
         services.TryAddSingleton<TokenEstimator>();
         services.TryAddSingleton(static sp => new GatewayAuthenticator(sp.GetRequiredService<RouteTableProvider>(), sp.GetRequiredService<KeyRegistry>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CallerPolicy>();
-        services.TryAddSingleton<IResponseCacheStore, TwoLevelCacheStore>();
         services.TryAddSingleton<ResponseCache>();
         services.TryAddSingleton<ILlmGatewayCache>(static sp => sp.GetRequiredService<ResponseCache>());
         services.AddMetrics();
@@ -126,10 +120,8 @@ public static class LlmGatewayServiceCollectionExtensions
             healthChecks.AddCheck<GatewayReadinessCheck>("llmgateway", HealthStatus.Unhealthy, [GatewayReadinessCheck.Tag]);
 
             // Circuits only degrade /health and are not part of readiness (the readiness check above fails when no
-            // instance can be called as configured); Redis configured and away degrades /health and fails
-            // /health/ready, where Degraded is 503.
+            // instance can be called as configured).
             healthChecks.AddCheck<TargetHealthCheck>(TargetHealthCheck.Name, HealthStatus.Degraded);
-            healthChecks.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded, [GatewayReadinessCheck.Tag]);
         }
 
         return new LlmGatewayBuilder(services);

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
-using LlmGateway.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LlmGateway.AspNetCore.Tests.Infrastructure;
-using LlmGateway.Internal;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;

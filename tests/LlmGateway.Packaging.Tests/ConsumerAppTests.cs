@@ -24,7 +24,7 @@ public sealed class ConsumerAppTests(PackedLibraries packages)
             .ToDictionary(l => l.Name, l => l.Value.GetProperty("type").GetString());
 
         libraries.Should().BeEquivalentTo(PackedLibraries.Ids.ToDictionary(id => $"{id}/{packages.Version}", _ => (string?)"package"),
-            "the app references AspNetCore and both providers; Core comes with them");
+            "the app references AspNetCore, both providers and Redis; Core comes with them");
         foreach (var id in PackedLibraries.Ids)
         {
             var metadata = Path.Combine(app.GlobalPackagesFolder, id.ToLowerInvariant(), packages.Version.ToLowerInvariant(), ".nupkg.metadata");

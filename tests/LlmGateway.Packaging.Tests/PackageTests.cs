@@ -70,10 +70,20 @@ public sealed partial class PackageTests(PackedLibraries packages)
     [Fact]
     public void Pack_Dependencies_ProvidersAndAspNetCoreDependOnCoreOfTheSameVersionOnly()
     {
-        foreach (var id in PackedLibraries.Ids.Skip(1))
+        foreach (var id in PackedLibraries.Ids.Skip(1).Where(static id => id != "LlmGateway.Redis"))
         {
             Dependencies(packages.Nuspec(id)).Should().Equal([("LlmGateway.Core", packages.Version)], $"{id} depends on Core alone");
         }
+    }
+
+    [Fact]
+    public void Pack_Dependencies_RedisBringsTheRedisClientAndDataProtectionOnTopOfCore()
+    {
+        var redis = Dependencies(packages.Nuspec("LlmGateway.Redis"));
+
+        redis.Should().Contain(("LlmGateway.Core", packages.Version));
+        redis.Select(d => d.Id).Should().Contain(["StackExchange.Redis", "Microsoft.AspNetCore.DataProtection", "Microsoft.AspNetCore.DataProtection.StackExchangeRedis"]);
+        redis.Select(d => d.Id).Where(id => id.StartsWith("LlmGateway.", StringComparison.Ordinal)).Should().Equal(["LlmGateway.Core"], "Redis extends Core only");
     }
 
     [Fact]
@@ -81,7 +91,9 @@ public sealed partial class PackageTests(PackedLibraries packages)
     {
         var core = Dependencies(packages.Nuspec("LlmGateway.Core")).Select(d => d.Id).ToList();
 
-        core.Should().Contain(["Microsoft.Extensions.AI.Abstractions", "OpenAI", "StackExchange.Redis"]);
+        core.Should().Contain(["Microsoft.Extensions.AI.Abstractions", "OpenAI"]);
+        core.Should().NotContain(id => id.StartsWith("StackExchange.Redis", StringComparison.Ordinal) || id.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal),
+            "Redis and Data Protection come with LlmGateway.Redis, for the apps that use it");
         core.Should().NotContain(id => id.StartsWith("LlmGateway.", StringComparison.Ordinal)
             || id.StartsWith("xunit", StringComparison.OrdinalIgnoreCase)
             || id.StartsWith("Microsoft.NET.Test", StringComparison.Ordinal)

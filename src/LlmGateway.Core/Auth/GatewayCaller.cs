@@ -1,5 +1,3 @@
-using LlmGateway.Internal;
-
 namespace LlmGateway;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using LlmGateway.Internal;
+using LlmGateway.Redis.Internal;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,8 +14,8 @@ public sealed class ProviderKeyProtectorOutageTests(RedisServer redis) : IClassF
         await using var loadedConnection = RedisKeyStoreTests.Connect(redis, prefix);
         await using var freshConnection = RedisKeyStoreTests.Connect(redis, prefix);
         _ = await freshConnection.GetDatabaseAsync();
-        using var loaded = new ProviderKeyProtector(loadedConnection, NullLoggerFactory.Instance);
-        using var fresh = new ProviderKeyProtector(freshConnection, NullLoggerFactory.Instance);
+        using var loaded = new RedisProviderKeyProtector(loadedConnection, NullLoggerFactory.Instance);
+        using var fresh = new RedisProviderKeyProtector(freshConnection, NullLoggerFactory.Instance);
         var protectedKey = loaded.Protect("sk-provider");
 
         redis.Stop();

@@ -1,4 +1,4 @@
-using LlmGateway.Internal;
+using LlmGateway.Redis.Internal;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -21,7 +21,7 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
     public async Task Unprotect_WithoutRedis_GivesBackWhatWasProtected()
     {
         await using var connection = NoRedis();
-        using var sut = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+        using var sut = new RedisProviderKeyProtector(connection, NullLoggerFactory.Instance);
 
         var protectedKey = sut.Protect(ProviderKey);
 
@@ -33,8 +33,8 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
     public async Task Unprotect_AnotherKeyRingsCiphertext_ReturnsNull()
     {
         await using var connection = NoRedis();
-        using var first = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
-        using var second = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+        using var first = new RedisProviderKeyProtector(connection, NullLoggerFactory.Instance);
+        using var second = new RedisProviderKeyProtector(connection, NullLoggerFactory.Instance);
 
         second.Unprotect(first.Protect(ProviderKey)).Should().BeNull();
     }
@@ -43,7 +43,7 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
     public async Task Unprotect_NotACiphertext_ReturnsNull()
     {
         await using var connection = NoRedis();
-        using var sut = new ProviderKeyProtector(connection, NullLoggerFactory.Instance);
+        using var sut = new RedisProviderKeyProtector(connection, NullLoggerFactory.Instance);
 
         sut.Unprotect("CfDJ8-garbage").Should().BeNull();
         sut.Unprotect(string.Empty).Should().BeNull();
@@ -55,8 +55,8 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
         var prefix = RedisServer.UniquePrefix();
         await using var firstConnection = Connect(redis, prefix);
         await using var secondConnection = Connect(redis, prefix);
-        using var first = new ProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
-        using var second = new ProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
+        using var first = new RedisProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
+        using var second = new RedisProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
 
         var fromFirst = first.Protect(ProviderKey);
         second.Unprotect(fromFirst).Should().Be(ProviderKey);
@@ -71,8 +71,8 @@ public sealed class ProviderKeyProtectorTests(RedisServer redis) : IClassFixture
     {
         await using var firstConnection = Connect(redis, RedisServer.UniquePrefix());
         await using var secondConnection = Connect(redis, RedisServer.UniquePrefix());
-        using var first = new ProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
-        using var second = new ProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
+        using var first = new RedisProviderKeyProtector(firstConnection, NullLoggerFactory.Instance);
+        using var second = new RedisProviderKeyProtector(secondConnection, NullLoggerFactory.Instance);
 
         second.Unprotect(first.Protect(ProviderKey)).Should().BeNull();
     }

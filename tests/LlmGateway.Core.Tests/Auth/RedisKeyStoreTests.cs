@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LlmGateway.Internal;
+using LlmGateway.Redis.Internal;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

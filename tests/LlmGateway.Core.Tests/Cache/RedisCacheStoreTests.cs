@@ -1,5 +1,5 @@
 using LlmGateway.Core.Tests.Fakes;
-using LlmGateway.Internal;
+using LlmGateway.Redis.Internal;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -64,7 +64,7 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
     {
         var (a, _) = CreateInstance();
         var (b, _) = CreateInstance();
-        var blob = TwoLevelCacheStoreTests.Blob("shared");
+        var blob = MemoryResponseCacheStoreTests.Blob("shared");
         await a.SetAsync(Info("v1:k:exact:1"), blob, TimeSpan.FromMinutes(10), default);
         b.HoldsInMemory("v1:k:exact:1").Should().BeFalse();
 
@@ -86,7 +86,7 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
     {
         var (sut, connection) = CreateInstance();
         var info = Info("v1:k:exact:1", "gpt-4o-mini", "azure-east");
-        var blob = TwoLevelCacheStoreTests.Blob("x");
+        var blob = MemoryResponseCacheStoreTests.Blob("x");
 
         await sut.SetAsync(info, blob, TimeSpan.FromMinutes(3), default);
 
@@ -111,7 +111,7 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
         var (a, _) = CreateInstance();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var (b, _) = CreateInstance(time);
-        await a.SetAsync(Info("v1:k:exact:1"), TwoLevelCacheStoreTests.Blob("x"), TimeSpan.FromMinutes(10), default);
+        await a.SetAsync(Info("v1:k:exact:1"), MemoryResponseCacheStoreTests.Blob("x"), TimeSpan.FromMinutes(10), default);
         var database = await DatabaseAsync();
         await database.KeyExpireAsync(RedisKey("v1:k:exact:1"), TimeSpan.FromSeconds(30));
 
@@ -127,20 +127,20 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
     /// <summary>A purges; B had read every entry into its memory. The count is Redis's; B drops the matching entries
     /// when A's message arrives.</summary>
     [Theory]
-    [MemberData(nameof(TwoLevelCacheStoreTests.PurgeCases), MemberType = typeof(TwoLevelCacheStoreTests))]
+    [MemberData(nameof(MemoryResponseCacheStoreTests.PurgeCases), MemberType = typeof(MemoryResponseCacheStoreTests))]
     public async Task PurgeAsync_Criteria_RemovesMatchingEntriesFromRedisAndOtherInstancesMemory(string? model, string? provider, string? keyPrefix, int? olderThanMinutes, int[] removed)
     {
         var (writer, _) = CreateInstance();
         var (a, _) = CreateInstance();
         var (b, _) = CreateInstance();
-        var entries = TwoLevelCacheStoreTests.PurgeEntries(DateTimeOffset.UtcNow);
+        var entries = MemoryResponseCacheStoreTests.PurgeEntries(DateTimeOffset.UtcNow);
         foreach (var entry in entries)
         {
-            await writer.SetAsync(entry, TwoLevelCacheStoreTests.Blob(entry.Key), TimeSpan.FromHours(1), default);
+            await writer.SetAsync(entry, MemoryResponseCacheStoreTests.Blob(entry.Key), TimeSpan.FromHours(1), default);
             (await b.GetAsync(entry.Key, default)).Should().NotBeNull();
         }
 
-        var count = await a.PurgeAsync(TwoLevelCacheStoreTests.Purge(model, provider, keyPrefix, olderThanMinutes), default);
+        var count = await a.PurgeAsync(MemoryResponseCacheStoreTests.Purge(model, provider, keyPrefix, olderThanMinutes), default);
 
         count.Should().Be(removed.Length);
         var database = await DatabaseAsync();
@@ -150,7 +150,7 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
         }
 
         var key = entries.Select(static e => e.Key).ToArray();
-        (await TwoLevelCacheStoreTests.EventuallyAsync(
+        (await MemoryResponseCacheStoreTests.EventuallyAsync(
                 () => Task.FromResult(removed.All(i => !b.HoldsInMemory(key[i])) && removed.All(i => !writer.HoldsInMemory(key[i]))),
                 s_deadline))
             .Should().BeTrue("the purge message reaches every instance");
@@ -231,7 +231,7 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
         }
 
         var checker = Connect();
-        (await TwoLevelCacheStoreTests.EventuallyAsync(
+        (await MemoryResponseCacheStoreTests.EventuallyAsync(
                 async () =>
                 {
                     await a.SetAsync(Info("v1:k:exact:4"), [4], TimeSpan.FromHours(1), default);
@@ -247,7 +247,7 @@ public sealed class RedisCacheStoreTests(RedisServer server) : IClassFixture<Red
                 TimeSpan.FromSeconds(20)))
             .Should().BeTrue("writes reach Redis again once it is back");
         connection.IsDegraded.Should().BeFalse();
-        (await TwoLevelCacheStoreTests.EventuallyAsync(async () => await b.GetAsync("v1:k:exact:4", default) is not null, TimeSpan.FromSeconds(20)))
+        (await MemoryResponseCacheStoreTests.EventuallyAsync(async () => await b.GetAsync("v1:k:exact:4", default) is not null, TimeSpan.FromSeconds(20)))
             .Should().BeTrue("B reads from Redis again once its connection is back");
     }
 }

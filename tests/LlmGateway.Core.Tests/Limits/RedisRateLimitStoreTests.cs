@@ -1,4 +1,5 @@
 using LlmGateway.Internal;
+using LlmGateway.Redis.Internal;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -264,7 +265,7 @@ public sealed class RedisRateLimitStoreTests(RedisServer server) : IClassFixture
         new(Options.Create(new LlmGatewayOptions { Redis = server.ConnectionString, RedisKeyPrefix = prefix }), NullLogger<RedisConnection>.Instance);
 
     private static RedisRateLimitStore CreateSut(RedisConnection redis) =>
-        new(redis, TimeProvider.System, NullLogger<RedisRateLimitStore>.Instance);
+        new(redis, new MemoryRateLimitStore(TimeProvider.System), NullLogger<RedisRateLimitStore>.Instance);
 
     /// <summary>
     /// These tests count against Redis's real clock and take milliseconds; near the end of a minute, they start once it

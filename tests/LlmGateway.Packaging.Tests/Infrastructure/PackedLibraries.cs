@@ -6,14 +6,14 @@ using System.Xml.Linq;
 namespace LlmGateway.Packaging.Tests.Infrastructure;
 
 /// <summary>
-/// Packs the four libraries once for all the tests of the collection, as <c>dotnet pack</c> does for a release, with a
+/// Packs the libraries once for all the tests of the collection, as <c>dotnet pack</c> does for a release, with a
 /// version no earlier run used (so no NuGet cache can answer for them), into a temporary folder; builds go to a
 /// temporary artifacts folder, so the repository's own bin and obj folders are left alone. Every warning fails the pack.
 /// </summary>
 public sealed class PackedLibraries : IAsyncLifetime
 {
     /// <summary>The package ids, in dependency order.</summary>
-    public static readonly IReadOnlyList<string> Ids = ["LlmGateway.Core", "LlmGateway.Providers.OpenAI", "LlmGateway.Providers.Gemini", "LlmGateway.AspNetCore"];
+    public static readonly IReadOnlyList<string> Ids = ["LlmGateway.Core", "LlmGateway.Providers.OpenAI", "LlmGateway.Providers.Gemini", "LlmGateway.AspNetCore", "LlmGateway.Redis"];
 
     /// <summary>The repository the packages name (src/Directory.Build.props).</summary>
     public const string RepositoryUrl = "https://github.com/llmgateway/llmgateway";

@@ -34,7 +34,7 @@ internal static class AdminEndpoints
         admin.Map("/{**path}", FallbackAsync);
     }
 
-    private static async Task CreateAsync(HttpContext context, IKeyStore store, ProviderKeyProtector protector, ILlmGatewayRuntime runtime, TimeProvider time, ILoggerFactory loggers)
+    private static async Task CreateAsync(HttpContext context, IKeyStore store, IProviderKeyProtector protector, ILlmGatewayRuntime runtime, TimeProvider time, ILoggerFactory loggers)
     {
         if (await ReadRequestAsync(context) is not { } request)
         {
@@ -79,7 +79,7 @@ internal static class AdminEndpoints
         }
     }
 
-    private static async Task UpdateAsync(HttpContext context, string id, KeyRegistry registry, IKeyStore store, ProviderKeyProtector protector, ILlmGatewayRuntime runtime, TimeProvider time, ILoggerFactory loggers)
+    private static async Task UpdateAsync(HttpContext context, string id, KeyRegistry registry, IKeyStore store, IProviderKeyProtector protector, ILlmGatewayRuntime runtime, TimeProvider time, ILoggerFactory loggers)
     {
         if (await FindChangeableAsync(context, id, registry, store) is not { } existing || await ReadRequestAsync(context) is not { } request)
         {
@@ -292,7 +292,7 @@ internal static class AdminEndpoints
 
     /// <summary>Encrypts the request's provider keys, each for a configured provider instance (by its configured
     /// name); null keys when the request does not set them. False once a 400 is written.</summary>
-    private static async Task<(bool Ok, Dictionary<string, string>? Keys)> TryProtectProviderKeysAsync(HttpContext context, AdminKeyRequest request, ILlmGatewayRuntime runtime, ProviderKeyProtector protector)
+    private static async Task<(bool Ok, Dictionary<string, string>? Keys)> TryProtectProviderKeysAsync(HttpContext context, AdminKeyRequest request, ILlmGatewayRuntime runtime, IProviderKeyProtector protector)
     {
         if (!request.Has(AdminKeyRequest.ProviderKeysField))
         {

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using LlmGateway.Internal;
 
 namespace LlmGateway.AspNetCore.Internal;
 

@@ -13,9 +13,6 @@ internal static partial class KeysLog
     [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "LlmGateway:Auth:AdminKeyHash is not a SHA-256 hash (64 hex characters); the admin API stays closed.")]
     public static partial void AdminKeyHashInvalid(this ILogger logger);
 
-    [LoggerMessage(EventId = 142, Level = LogLevel.Warning, Message = "The stored record of key {Id} cannot be read; the key is treated as unknown.")]
-    public static partial void StoredKeyUnreadable(this ILogger logger, string id, Exception exception);
-
     [LoggerMessage(EventId = 143, Level = LogLevel.Warning, Message = "A provider key cannot be decrypted: the Data Protection key it was encrypted with is not in the key ring (lost, or another key ring). Set the key's provider_keys again.")]
     public static partial void ProviderKeyUndecryptable(this ILogger logger);
 
@@ -30,7 +27,4 @@ internal static partial class KeysLog
 
     [LoggerMessage(EventId = 147, Level = LogLevel.Information, Message = "Admin API: key {Id} rotated; the previous secret no longer works.")]
     public static partial void KeyRotated(this ILogger logger, string id);
-
-    [LoggerMessage(EventId = 148, Level = LogLevel.Debug, Message = "Key store: subscribing to key changes failed; cached records are re-read after at most 5 s instead.")]
-    public static partial void KeyChangeSubscriptionFailed(this ILogger logger, Exception exception);
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.Redis.Internal;
 
 /// <summary>Redis log messages (event ids 100–119). Event id ranges: 120–139 rate limits, 140–159 keys, 160–179 usage,
 /// 180–199 authentication and policy.</summary>

@@ -3,13 +3,12 @@ using System.Text;
 using LlmGateway.Core.Tests.Fakes;
 using LlmGateway.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LlmGateway.Core.Tests.Cache;
 
 /// <summary>The store without Redis: memory only.</summary>
-public sealed class TwoLevelCacheStoreTests : IDisposable
+public sealed class MemoryResponseCacheStoreTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly List<IDisposable> _disposables = [];
@@ -68,13 +67,11 @@ public sealed class TwoLevelCacheStoreTests : IDisposable
         return await condition();
     }
 
-    private TwoLevelCacheStore CreateSut(long memoryLimitBytes = 64L * 1024 * 1024, int maxEntryBytes = 1024 * 1024)
+    private MemoryResponseCacheStore CreateSut(long memoryLimitBytes = 64L * 1024 * 1024, int maxEntryBytes = 1024 * 1024)
     {
         var options = new LlmGatewayOptions { Cache = { MemoryLimitBytes = memoryLimitBytes, MaxEntryBytes = maxEntryBytes } };
-        var redis = new RedisConnection(Options.Create(options), NullLogger<RedisConnection>.Instance);
-        var sut = new TwoLevelCacheStore(redis, new FakeOptionsMonitor(options), _time, NullLogger<TwoLevelCacheStore>.Instance);
+        var sut = new MemoryResponseCacheStore(new FakeOptionsMonitor(options), _time, NullLogger<MemoryResponseCacheStore>.Instance);
         _disposables.Add(sut);
-        _disposables.Add(redis);
         return sut;
     }
 
@@ -193,7 +190,7 @@ public sealed class TwoLevelCacheStoreTests : IDisposable
     public async Task SetAsync_PastTheMemoryLimit_EvictsTheLeastRecentlyUsed()
     {
         var keys = new[] { "v1:k:exact:a", "v1:k:exact:b", "v1:k:exact:c", "v1:k:exact:d" };
-        var size = TwoLevelCacheStore.MemorySize(keys[0], new byte[1000]);
+        var size = MemoryResponseCacheStore.MemorySize(keys[0], new byte[1000]);
         var sut = CreateSut(memoryLimitBytes: (3 * size) + 100);
         foreach (var key in keys[..3])
         {
@@ -218,7 +215,7 @@ public sealed class TwoLevelCacheStoreTests : IDisposable
     [Fact]
     public async Task SetAsync_LargerThanTheWholeMemoryLimit_NotKeptAndEvictsNothing()
     {
-        var size = TwoLevelCacheStore.MemorySize("v1:k:exact:a", new byte[1000]);
+        var size = MemoryResponseCacheStore.MemorySize("v1:k:exact:a", new byte[1000]);
         var sut = CreateSut(memoryLimitBytes: size);
         await sut.SetAsync(Info("v1:k:exact:a"), new byte[1000], TimeSpan.FromHours(1), default);
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.Redis.Internal;
 
 /// <summary>
 /// The one Redis connection of a gateway process, when <c>LlmGateway:Redis</c> is set (read once, at start-up).

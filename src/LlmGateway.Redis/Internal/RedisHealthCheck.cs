@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.Redis.Internal;
 
 /// <summary>
 /// Reports the shared store: Healthy when Redis is not configured or answers a PING; Degraded when it is configured

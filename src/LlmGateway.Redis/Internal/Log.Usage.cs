@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.Redis.Internal;
 
 /// <summary>Usage log messages (event ids 160–179). Never names a key's secret, a prompt or a completion.</summary>
 // A class of its own per file, not one partial Log: the logging source generator emits a partial class's
 // methods in no fixed order, which made builds differ byte for byte.
-internal static partial class UsageLog
+internal static partial class RedisUsageLog
 {
     [LoggerMessage(EventId = 160, Level = LogLevel.Information, Message = "Added {Count} usage entries recorded during the Redis outage to Redis.")]
     public static partial void UsagePendingFlushed(this ILogger logger, int count);

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.Redis.Internal;
 
 /// <summary>
 /// The response cache's store: this process's memory in front of Redis (when <c>LlmGateway:Redis</c> is set), which

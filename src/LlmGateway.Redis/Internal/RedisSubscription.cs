@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace LlmGateway.Internal;
+namespace LlmGateway.Redis.Internal;
 
 /// <summary>
 /// One Redis channel subscription, made on first need and shared by every caller: the key store's change messages and
