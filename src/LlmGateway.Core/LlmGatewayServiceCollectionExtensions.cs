@@ -106,6 +106,13 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<ProviderKeyProtector>();
         services.TryAddSingleton<TokenEstimator>();
         services.TryAddSingleton(static sp => new GatewayAuthenticator(sp.GetRequiredService<RouteTableProvider>(), sp.GetRequiredService<KeyRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new GatewayKeyAdministration(
+            sp.GetRequiredService<KeyRegistry>(),
+            sp.GetRequiredService<IKeyStore>(),
+            sp.GetRequiredService<IProviderKeyProtector>(),
+            sp.GetRequiredService<ILlmGatewayRuntime>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<GatewayKeyAdministration>>()));
         services.TryAddSingleton<CallerPolicy>();
         services.TryAddSingleton<ResponseCache>();
         services.TryAddSingleton<ILlmGatewayCache>(static sp => sp.GetRequiredService<ResponseCache>());

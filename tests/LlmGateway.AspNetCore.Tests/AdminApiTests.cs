@@ -259,6 +259,16 @@ public sealed class AdminApiTests : IDisposable
     }
 
     [Theory]
+    [InlineData("/admin/keys/key_0000000000000000", HttpStatusCode.NotFound, "key_not_found")]
+    [InlineData("/admin/keys/ci", HttpStatusCode.Conflict, "key_read_only")]
+    public async Task PatchOfAnUnknownOrReadOnlyKey_IsThatErrorEvenWithAnInvalidBody(string path, HttpStatusCode expected, string code)
+    {
+        var (status, error, _) = await SendAsync(HttpMethod.Patch, path, """{"no_such_field":1}""");
+
+        ShouldBeError(status, error, expected, code, "id");
+    }
+
+    [Theory]
     [InlineData("GET", "/admin/keys/key_0000000000000000")]
     [InlineData("PATCH", "/admin/keys/key_0000000000000000")]
     [InlineData("DELETE", "/admin/keys/key_0000000000000000")]

@@ -74,6 +74,15 @@ public sealed class GatewayAuthenticator
     /// <summary>Gets the authentication mode in effect (<c>LlmGateway:Auth:Mode</c>, as currently configured).</summary>
     public GatewayAuthMode Mode => _routes.Current.Options.Auth.Mode;
 
+    /// <summary>Gets a value indicating whether an admin key is configured (<c>LlmGateway:Auth:AdminKey</c> or a valid
+    /// <c>AdminKeyHash</c>); without one, the admin API does not exist.</summary>
+    public bool HasAdminKey => _keys.HasAdminKey;
+
+    /// <summary>Whether <paramref name="presentedKey"/> is the admin key, compared in constant time (by its SHA-256).</summary>
+    /// <param name="presentedKey">What the caller presented, e.g. its <c>Authorization: Bearer</c> token.</param>
+    /// <returns>True when it is the admin key; false when it is not, or no admin key is configured.</returns>
+    public bool IsAdminKey(string? presentedKey) => _keys.IsAdmin(presentedKey);
+
     /// <summary>Authenticates what a request presented under <c>LlmGateway:Auth:Mode</c>.</summary>
     /// <param name="bearerToken">The <c>Authorization: Bearer</c> token, if any.</param>
     /// <param name="providerKey">The <see cref="ProviderKeyHeader"/> value, if any.</param>

@@ -40,16 +40,18 @@ public sealed class GatewayRequest
     /// a trusted in-process call, not limited and counted as <c>in-process</c>.</summary>
     public GatewayCaller? Caller { get; init; }
 
-    /// <summary>Gets a provider key the caller brought (Client and Hybrid modes), used for this call only: never
-    /// stored, cached under or logged.</summary>
-    internal string? ProviderApiKey { get; init; }
+    /// <summary>Gets a provider key the caller brought (Client and Hybrid modes, see
+    /// <see cref="GatewayAuthenticationResult.ProviderKey"/>), used instead of the provider instance's configured key for
+    /// this call only: never stored, cached under or logged. Null: the instance's key (or the caller's stored one).</summary>
+    public string? ProviderApiKey { get; init; }
 
     /// <summary>Gets what this request asks of the response cache (an HTTP host reads it from the request's
     /// <c>Cache-Control</c> and <c>x-llmgateway-cache-ttl</c> headers); the default asks nothing.</summary>
     public CacheDirectives CacheDirectives { get; init; }
 
-    /// <summary>Gets the services of the HTTP request that made this one, if any.</summary>
-    internal IServiceProvider? Services { get; init; }
+    /// <summary>Gets the services of the scope the request runs in (an HTTP host passes its request's scope), given to
+    /// gateway stages as <see cref="GatewayContext.RequestServices"/>. Null: the application's services.</summary>
+    public IServiceProvider? RequestServices { get; init; }
 
     /// <summary>Creates a copy with another body and everything else the same, e.g. for a gateway stage that redacts
     /// the body (see <see cref="GatewayContext.Request"/>).</summary>
@@ -57,7 +59,7 @@ public sealed class GatewayRequest
     /// <returns>The copy.</returns>
     public GatewayRequest WithBody(ReadOnlyMemory<byte> body) => new(Operation, body)
     {
-        Services = Services,
+        RequestServices = RequestServices,
         RequestId = RequestId,
         ContentType = ContentType,
         Method = Method,

@@ -45,6 +45,59 @@ internal sealed class AdminKeyRequest
     /// <summary>The plain provider keys by instance name, as sent (encrypted before they are stored).</summary>
     public Dictionary<string, string>? ProviderKeys { get; private set; }
 
+    /// <summary>The settings the body names (a field present as <c>null</c> is set to null), for
+    /// <see cref="GatewayKeyAdministration"/>.</summary>
+    public GatewayKeySettings ToSettings()
+    {
+        var settings = new GatewayKeySettings();
+        if (Has(NameField))
+        {
+            settings.Name = Name;
+        }
+
+        if (Has(ExpiresAtField))
+        {
+            settings.ExpiresAt = ExpiresAt;
+        }
+
+        if (Has(AllowedModelsField))
+        {
+            settings.AllowedModels = AllowedModels;
+        }
+
+        if (Has(RequestsPerMinuteField))
+        {
+            settings.RequestsPerMinute = RequestsPerMinute;
+        }
+
+        if (Has(TokensPerMinuteField))
+        {
+            settings.TokensPerMinute = TokensPerMinute;
+        }
+
+        if (Has(ModelLimitsField))
+        {
+            settings.ModelLimits = ModelLimits;
+        }
+
+        if (Has(StrategyField))
+        {
+            settings.Strategy = Strategy;
+        }
+
+        if (Has(BudgetField))
+        {
+            settings.Budget = Budget;
+        }
+
+        if (Has(ProviderKeysField))
+        {
+            settings.ProviderKeys = ProviderKeys;
+        }
+
+        return settings;
+    }
+
     /// <summary>Whether the body names the field (with a value or <c>null</c>).</summary>
     public bool Has(string field) => _present.Contains(field);
 

@@ -84,7 +84,7 @@ internal static class ForwardEndpoint
                 Provider = context.Request.Headers[ProviderHeader] is [{ Length: > 0 } pinned] ? pinned : null,
                 Caller = auth.Caller,
                 ProviderApiKey = auth.ProviderKey,
-                Services = context.RequestServices,
+                RequestServices = context.RequestServices,
                 // JSON operations are JSON whatever the client labelled them (curl -d says form-urlencoded), except in
                 // mode None, which took only application/json above; uploads keep their multipart content type and boundary.
                 ContentType = operation is GatewayOperation.AudioTranscriptions or GatewayOperation.AudioTranslations ? context.Request.ContentType : null,

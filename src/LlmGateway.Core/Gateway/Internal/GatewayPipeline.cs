@@ -116,7 +116,7 @@ internal sealed class GatewayPipeline(
             return await AfterAdmissionAsync(table, request, peek, admission!, pinned, call, cancellationToken);
         }
 
-        var context = new GatewayContext(request, peek.Model, request.Services ?? services, cancellationToken)
+        var context = new GatewayContext(request, peek.Model, request.RequestServices ?? services, cancellationToken)
         {
             Table = table,
             Admitted = request,
@@ -731,7 +731,7 @@ internal sealed class GatewayPipeline(
 
         if (Stages is { } stages)
         {
-            return await RunStagesAsync(stages, new GatewayContext(request, model: null, request.Services ?? services, cancellationToken)
+            return await RunStagesAsync(stages, new GatewayContext(request, model: null, request.RequestServices ?? services, cancellationToken)
             {
                 Table = table,
                 Admitted = request,
