@@ -3,7 +3,6 @@ using System.Text.Json;
 using LlmGateway.Samples.Extending.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -30,6 +29,9 @@ internal sealed class AnthropicUpstream : IDisposable
     }
 
     public WireMockServer Server { get; }
+
+    /// <summary>Gets or sets what a test adds to the gateway after <c>AddAnthropic()</c>, before the first call.</summary>
+    public Action<ILlmGatewayBuilder>? ConfigureGateway { get; set; }
 
     /// <summary>Gets the configuration the gateway is built from; tests may change it before the first call.</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -100,9 +102,11 @@ internal sealed class AnthropicUpstream : IDisposable
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.AddLlmGateway(configuration.GetSection(LlmGatewayOptions.SectionName)).AddAnthropic();
+        var gateway = services.AddLlmGateway(configuration.GetSection(LlmGatewayOptions.SectionName))
+            .AddAnthropic()
+            .AddRoutingStrategiesFrom(typeof(PreferLocalStrategy).Assembly);
+        ConfigureGateway?.Invoke(gateway);
         services.Configure<PreferLocalOptions>(configuration.GetSection(PreferLocalOptions.SectionName));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRoutingStrategy, PreferLocalStrategy>());
         return services.BuildServiceProvider();
     }
 }

@@ -28,7 +28,10 @@ internal static class AnthropicErrors
                 $"The provider instance '{provider}' rejected the gateway's credentials (upstream status {status}). This is a gateway configuration problem, not the caller's.");
         }
 
-        var (type, message) = ReadEnvelope(body);
+        var (type, upstreamMessage) = ReadEnvelope(body);
+
+        // Anthropic's text reaches the client: anything key-shaped in it (a quoted key) is masked first.
+        var message = upstreamMessage is null ? null : UpstreamRequests.MaskSecrets(upstreamMessage);
         message ??= $"The upstream of provider instance '{provider}' answered {status}.";
         return status switch
         {
@@ -47,7 +50,9 @@ internal static class AnthropicErrors
     {
         var error = errorEvent.TryGetProperty("error", out var e) ? e : default;
         var type = AnthropicResponseTranslator.String(error, "type");
-        var message = AnthropicResponseTranslator.String(error, "message") ?? "Anthropic reported an error during the stream.";
+        var message = AnthropicResponseTranslator.String(error, "message") is { } text
+            ? UpstreamRequests.MaskSecrets(text)
+            : "Anthropic reported an error during the stream.";
         return new GatewayError(GatewayErrorKind.StreamInterrupted, message) { Code = type };
     }
 

@@ -1,25 +1,22 @@
 using LlmGateway.Samples.Extending.Anthropic;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmGateway.Samples.Extending;
 
 /// <summary>Adds the <c>Anthropic</c> provider type to the gateway, as a provider package would.</summary>
-internal static class AnthropicGatewayBuilderExtensions
+public static class AnthropicGatewayBuilderExtensions
 {
-    /// <summary>The name of the <see cref="HttpClient"/> the Anthropic provider uses.</summary>
-    public const string HttpClientName = "LlmGateway.Samples.Anthropic";
-
     /// <summary>Registers the <c>Anthropic</c> provider type: Anthropic's Messages API behind the OpenAI chat
     /// completions surface, streaming or not, with tools.</summary>
+    /// <param name="builder">The gateway builder.</param>
+    /// <returns>The builder, for chaining.</returns>
     public static ILlmGatewayBuilder AddAnthropic(this ILlmGatewayBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmProviderFactory, AnthropicProviderFactory>());
 
-        // Generation takes longer than HttpClient's 100 s default: the provider sets its own deadline per call
-        // (LlmGateway:RequestTimeout, or the request's remaining budget), and an idle timeout while it streams.
-        builder.Services.AddHttpClient(HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // The factory (every public ILlmProviderFactory of this assembly), and the upstream client with the gateway's
+        // handlers: retries on the same upstream, the circuit breaker, connection pooling.
+        builder.AddProvidersFrom(typeof(AnthropicProviderFactory).Assembly);
+        builder.AddUpstreamHttpClient(AnthropicProviderFactory.HttpClientName);
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Samples.Extending.Anthropic;
 
@@ -8,33 +9,30 @@ namespace LlmGateway.Samples.Extending.Anthropic;
 /// An Anthropic Messages API instance behind the OpenAI chat completions surface. The translation lives in
 /// <see cref="AnthropicRequestTranslator"/>, <see cref="AnthropicResponseTranslator"/>,
 /// <see cref="AnthropicStreamTranslator"/> and <see cref="AnthropicErrors"/>; this class only sends the request
-/// (<c>POST {BaseUrl}/v1/messages</c> with <c>x-api-key</c> and <c>anthropic-version</c>) and classifies what went wrong
-/// on the way: expected failures are returned as errors, never thrown.
+/// (<c>POST {BaseUrl}/v1/messages</c> with <c>x-api-key</c> and <c>anthropic-version</c>) with the provider SDK's
+/// <see cref="UpstreamRequests"/> and <see cref="SseReader"/>: the gateway's time budget, retries, circuit breaking and
+/// stream idle timeout apply to it as to the built-in providers. Expected failures are returned as errors, never thrown.
 /// </summary>
-internal sealed class AnthropicProvider : ILlmProvider
+internal sealed class AnthropicProvider : ILlmProvider, IProviderReadiness
 {
-    /// <summary>The Messages API version this provider speaks, sent as <c>anthropic-version</c>.</summary>
-    public const string ApiVersion = "2023-06-01";
-
-    private const int MaxErrorBodySize = 64 * 1024;
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
 
-    private readonly ProviderOptions _options;
-    private readonly IHttpClientFactory _httpClients;
+    private readonly AnthropicProviderOptions _options;
+    private readonly LlmGatewayOptions _gatewayOptions;
+    private readonly HttpMessageInvoker _http;
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
     private readonly Uri _messagesUri;
-    private readonly TimeSpan _requestTimeout;
-    private readonly TimeSpan _streamIdleTimeout;
 
-    public AnthropicProvider(string name, ProviderOptions options, LlmGatewayOptions gatewayOptions, IHttpClientFactory httpClients, TimeProvider timeProvider)
+    public AnthropicProvider(string name, AnthropicProviderOptions options, LlmGatewayOptions gatewayOptions, HttpMessageInvoker http, TimeProvider timeProvider, ILogger logger)
     {
         Name = name;
         _options = options;
-        _httpClients = httpClients;
+        _gatewayOptions = gatewayOptions;
+        _http = http;
         _timeProvider = timeProvider;
+        _logger = logger;
         _messagesUri = new Uri($"{(options.BaseUrl ?? AnthropicProviderFactory.DefaultBaseUrl).TrimEnd('/')}/v1/messages");
-        _requestTimeout = gatewayOptions.RequestTimeout;
-        _streamIdleTimeout = gatewayOptions.StreamIdleTimeout;
     }
 
     public string Name { get; }
@@ -43,6 +41,11 @@ internal sealed class AnthropicProvider : ILlmProvider
 
     public ProviderCapabilities Capabilities =>
         ProviderCapabilities.ChatCompletions | ProviderCapabilities.StreamingChatCompletions | ProviderCapabilities.ModelList;
+
+    /// <summary>Without a configured key the instance can serve only callers who bring their own; readiness says so.</summary>
+    public string? NotConfiguredReason => string.IsNullOrEmpty(_options.ApiKey)
+        ? $"The provider '{Name}' has no API key. Set LlmGateway:Providers:{Name}:ApiKey."
+        : null;
 
     public async ValueTask<GatewayResponse> SendAsync(ProviderRequest request, CancellationToken cancellationToken = default)
     {
@@ -56,13 +59,13 @@ internal sealed class AnthropicProvider : ILlmProvider
         var apiKey = request.ApiKey ?? _options.ApiKey;
         if (string.IsNullOrEmpty(apiKey))
         {
-            return Fail(GatewayErrorKind.ProviderNotConfigured, $"The provider '{Name}' has no API key. Set LlmGateway:Providers:{Name}:ApiKey.");
+            return Fail(GatewayErrorKind.ProviderNotConfigured, NotConfiguredReason!);
         }
 
         TranslatedRequest translated;
         try
         {
-            translated = AnthropicRequestTranslator.Translate(request.Body, request.Model, request.Stream);
+            translated = AnthropicRequestTranslator.Translate(request.Body, request.Model, request.Stream, _options.DefaultMaxTokens);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException or KeyNotFoundException)
         {
@@ -74,23 +77,40 @@ internal sealed class AnthropicProvider : ILlmProvider
             return GatewayResponse.FromError(error);
         }
 
-        using var timeout = new CancellationTokenSource(request.TimeoutOr(_requestTimeout), _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        HttpResponseMessage? response = null;
+        return await UpstreamRequests.RunAsync(
+            Name,
+            request.TimeoutOr(_gatewayOptions.RequestTimeout),
+            _timeProvider,
+            _logger,
+            (Provider: this, Request: request, Translated: translated, ApiKey: apiKey),
+            static (state, token, streamToken) => state.Provider.SendCoreAsync(state.Request, state.Translated, state.ApiKey, token, streamToken),
+            cancellationToken);
+    }
+
+    /// <summary>Lists the configured <see cref="ProviderOptions.Models"/>; the upstream is not asked.</summary>
+    public ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(ModelListResult.Success(_options.Models.Select(model => new ModelInfo(model, 0, Name)).ToList()));
+
+    private async Task<GatewayResponse> SendCoreAsync(ProviderRequest request, TranslatedRequest translated, string apiKey, CancellationToken cancellationToken, CancellationToken streamToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, _messagesUri) { Content = new ByteArrayContent(translated.Body) };
+        message.Content.Headers.ContentType = s_json;
+        message.Headers.TryAddWithoutValidation("x-api-key", apiKey);
+        message.Headers.TryAddWithoutValidation("anthropic-version", _options.AnthropicVersion);
+        UpstreamRequests.Prepare(message, request);
+
+        var response = await _http.SendAsync(message, cancellationToken);
         try
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, _messagesUri) { Content = new ByteArrayContent(translated.Body) };
-            message.Content.Headers.ContentType = s_json;
-            message.Headers.TryAddWithoutValidation("x-api-key", apiKey);
-            message.Headers.TryAddWithoutValidation("anthropic-version", ApiVersion);
-            response = await _httpClients.CreateClient(AnthropicGatewayBuilderExtensions.HttpClientName)
-                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            // Anthropic names its request id "request-id", not OpenAI's "x-request-id".
             var requestId = response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
-
             if (!response.IsSuccessStatusCode)
             {
-                var body = await ReadCappedAsync(response.Content, linked.Token);
-                var upstreamError = AnthropicErrors.FromResponse(Name, (int)response.StatusCode, body, RetryAfter(response.Headers.RetryAfter, _timeProvider.GetUtcNow()), request.ApiKeyFromCaller);
+                var body = await UpstreamRequests.ReadErrorBodyAsync(response.Content, cancellationToken);
+                var status = (int)response.StatusCode;
+                var upstreamError = status is 401 or 403 && !request.ApiKeyFromCaller
+                    ? UpstreamRequests.CredentialsRejected(Name, status, _logger)
+                    : AnthropicErrors.FromResponse(Name, status, body, UpstreamRequests.RetryAfter(response), request.ApiKeyFromCaller);
                 return GatewayResponse.FromError(upstreamError).WithUpstreamRequestId(requestId);
             }
 
@@ -98,32 +118,28 @@ internal sealed class AnthropicProvider : ILlmProvider
             if (request.Stream)
             {
                 var translator = new AnthropicStreamTranslator(request.Model, translated.IncludeUsage, created);
-                var events = ReadStreamAsync(response, translator, cancellationToken);
+                var events = ReadStreamAsync(response, translator, streamToken);
                 response = null; // the stream owns it now
                 return GatewayResponse.FromEvents(events).WithUpstreamRequestId(requestId);
             }
 
-            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
-            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: linked.Token);
-            return AnthropicResponseTranslator.Translate(document.RootElement, request.Model, created) is { } translatedBody
-                ? GatewayResponse.FromBody(translatedBody).WithUpstreamRequestId(requestId)
-                : Fail(GatewayErrorKind.UpstreamInvalidResponse, $"The upstream of provider instance '{Name}' answered something that is not a message.");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            return Fail(GatewayErrorKind.UpstreamTimeout, $"The upstream of provider instance '{Name}' did not answer within {request.TimeoutOr(_requestTimeout).TotalSeconds:0.#} s.");
-        }
-        catch (JsonException)
-        {
-            return Fail(GatewayErrorKind.UpstreamInvalidResponse, $"The upstream of provider instance '{Name}' answered with a body that is not JSON.");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            return Fail(GatewayErrorKind.UpstreamUnreachable, $"The upstream of provider instance '{Name}' could not be reached.");
+            var answer = await UpstreamRequests.ReadBodyAsync(response.Content, cancellationToken);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(answer);
+            }
+            catch (JsonException)
+            {
+                return UpstreamRequests.InvalidResponse(_logger, Name, "The upstream answered with a body that is not JSON.");
+            }
+
+            using (document)
+            {
+                return AnthropicResponseTranslator.Translate(document.RootElement, request.Model, created) is { } translatedBody
+                    ? GatewayResponse.FromBody(translatedBody).WithUpstreamRequestId(requestId)
+                    : UpstreamRequests.InvalidResponse(_logger, Name, "The upstream answered something that is not a message.");
+            }
         }
         finally
         {
@@ -131,29 +147,20 @@ internal sealed class AnthropicProvider : ILlmProvider
         }
     }
 
-    /// <summary>Lists the configured <see cref="ProviderOptions.Models"/>; the upstream is not asked.</summary>
-    public ValueTask<ModelListResult> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(ModelListResult.Success(_options.Models.Select(model => new ModelInfo(model, 0, Name)).ToList()));
-
     private async IAsyncEnumerable<GatewayEvent> ReadStreamAsync(HttpResponseMessage response, AnthropicStreamTranslator translator, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
-            Stream body;
-            try
-            {
-                body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                throw new LlmGatewayException(new GatewayError(GatewayErrorKind.StreamInterrupted, "The upstream connection broke before the stream started."), ex);
-            }
+            var body = await UpstreamRequests.OpenStreamAsync(response, cancellationToken);
 
+            // Anthropic's framing is not OpenAI's (named events, message_stop instead of [DONE]): the reader hands over
+            // each event's data and type, enforces the idle timeout and reports a broken connection; whether the stream
+            // was complete is for the translator to tell.
             var chunks = new List<byte[]>(2);
-            await foreach (var item in UpstreamSse.ReadAsync(body, _streamIdleTimeout, cancellationToken))
+            await foreach (var item in SseReader.ReadAsync(body, _gatewayOptions.StreamIdleTimeout, _timeProvider, openAIFraming: false, cancellationToken))
             {
                 chunks.Clear();
-                translator.Translate(item.Data, chunks);
+                translator.Translate(item.Data.Span, chunks);
                 foreach (var chunk in chunks)
                 {
                     yield return new GatewayEvent(chunk);
@@ -170,25 +177,4 @@ internal sealed class AnthropicProvider : ILlmProvider
     }
 
     private static GatewayResponse Fail(GatewayErrorKind kind, string message) => GatewayResponse.FromError(new GatewayError(kind, message));
-
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } when date > now => date - now,
-        _ => null,
-    };
-
-    private static async Task<byte[]> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxErrorBodySize];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
-        {
-            read += n;
-        }
-
-        return buffer[..read];
-    }
 }

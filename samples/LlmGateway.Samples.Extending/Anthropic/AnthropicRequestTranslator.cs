@@ -16,7 +16,7 @@ internal sealed record TranslatedRequest(byte[] Body, bool IncludeUsage, Gateway
 /// <item><c>system</c> and <c>developer</c> messages → the top-level <c>system</c> text (Anthropic has no system role).</item>
 /// <item><c>user</c>/<c>assistant</c> text → <c>messages</c>; consecutive messages of one role become one turn.</item>
 /// <item>assistant <c>tool_calls</c> → <c>tool_use</c> blocks; <c>tool</c> messages → <c>tool_result</c> blocks of a user turn.</item>
-/// <item><c>max_completion_tokens</c>, else <c>max_tokens</c>, else <see cref="DefaultMaxTokens"/> → <c>max_tokens</c>
+/// <item><c>max_completion_tokens</c>, else <c>max_tokens</c>, else the instance's <see cref="AnthropicProviderOptions.DefaultMaxTokens"/> → <c>max_tokens</c>
 /// (which Anthropic requires); <c>temperature</c>, <c>top_p</c>; <c>stop</c> → <c>stop_sequences</c>.</item>
 /// <item><c>tools</c> (functions) → <c>tools</c> with <c>input_schema</c>; <c>tool_choice</c> and
 /// <c>parallel_tool_calls: false</c> → <c>tool_choice</c>.</item>
@@ -27,12 +27,9 @@ internal sealed record TranslatedRequest(byte[] Body, bool IncludeUsage, Gateway
 /// </summary>
 internal static class AnthropicRequestTranslator
 {
-    /// <summary>The <c>max_tokens</c> sent when the request sets none; Anthropic requires one.</summary>
-    public const int DefaultMaxTokens = 1024;
-
     /// <summary>Translates a request. A value of the wrong JSON type throws <see cref="InvalidOperationException"/>
     /// (from <see cref="JsonElement"/>), which the caller reports as the client's mistake.</summary>
-    public static TranslatedRequest Translate(ReadOnlyMemory<byte> openAIBody, string model, bool stream)
+    public static TranslatedRequest Translate(ReadOnlyMemory<byte> openAIBody, string model, bool stream, int defaultMaxTokens)
     {
         using var document = JsonDocument.Parse(openAIBody);
         var root = document.RootElement;
@@ -99,7 +96,7 @@ internal static class AnthropicRequestTranslator
         {
             writer.WriteStartObject();
             writer.WriteString("model"u8, model);
-            writer.WriteNumber("max_tokens"u8, MaxTokens(root));
+            writer.WriteNumber("max_tokens"u8, MaxTokens(root, defaultMaxTokens));
             if (system.Count > 0)
             {
                 writer.WriteString("system"u8, string.Join("\n\n", system));
@@ -208,10 +205,10 @@ internal static class AnthropicRequestTranslator
         turns[^1].Blocks.AddRange(blocks);
     }
 
-    private static int MaxTokens(JsonElement root) =>
+    private static int MaxTokens(JsonElement root, int defaultMaxTokens) =>
         root.TryGetProperty("max_completion_tokens", out var completion) && completion.ValueKind == JsonValueKind.Number ? completion.GetInt32()
         : root.TryGetProperty("max_tokens", out var max) && max.ValueKind == JsonValueKind.Number ? max.GetInt32()
-        : DefaultMaxTokens;
+        : defaultMaxTokens;
 
     private static void CopyNumber(JsonElement root, string name, Utf8JsonWriter writer, ReadOnlySpan<byte> anthropicName)
     {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace LlmGateway.Samples.Extending.Routing;
 
 /// <summary>The instances <see cref="PreferLocalStrategy"/> treats as local (section <c>PreferLocal</c>).</summary>
-internal sealed class PreferLocalOptions
+public sealed class PreferLocalOptions
 {
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "PreferLocal";
@@ -22,7 +22,7 @@ internal sealed class PreferLocalOptions
 /// model, not its base URL. It must not depend on the gateway's own options either, since the gateway's options
 /// validator asks for every strategy (to check the names the aliases use).
 /// </remarks>
-internal sealed class PreferLocalStrategy(IOptionsMonitor<PreferLocalOptions> options) : IRoutingStrategy
+public sealed class PreferLocalStrategy(IOptionsMonitor<PreferLocalOptions> options) : IRoutingStrategy
 {
     /// <summary>The name aliases use.</summary>
     public const string StrategyName = "PreferLocal";

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using System.Xml.Linq;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -14,7 +12,7 @@ namespace LlmGateway.Packaging.Tests.Infrastructure;
 /// them into (package source mapping) and everything else from the machine's usual NuGet sources. It runs on Kestrel
 /// on a free loopback port, its <c>openai</c> and <c>gemini</c> instances pointed at one WireMock upstream.
 /// </summary>
-public sealed partial class ConsumerApp : IDisposable
+public sealed class ConsumerApp : IDisposable
 {
     /// <summary>The gateway key callers of the app use.</summary>
     public const string GatewayKey = "packaging-test-gateway-key";
@@ -25,7 +23,6 @@ public sealed partial class ConsumerApp : IDisposable
     /// <summary>The key the app sends to the Gemini upstream.</summary>
     public const string GeminiKey = "packaging-test-gemini-key";
 
-    private const string LocalSourceName = "llmgateway-packaging-test";
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(1);
 
@@ -86,15 +83,7 @@ public sealed partial class ConsumerApp : IDisposable
 
         // The packages of this run's version went into the machine's global packages folder; no later run asks for
         // that version again.
-        foreach (var folder in _restoredPackageFolders.Where(Directory.Exists))
-        {
-            Directory.Delete(folder, recursive: true);
-            var idFolder = Path.GetDirectoryName(folder)!;
-            if (!Directory.EnumerateFileSystemEntries(idFolder).Any())
-            {
-                Directory.Delete(idFolder);
-            }
-        }
+        LocalPackageSource.DeleteRestored(_restoredPackageFolders);
     }
 
     private async Task WriteAsync(PackedLibraries packages)
@@ -107,33 +96,14 @@ public sealed partial class ConsumerApp : IDisposable
             await File.WriteAllTextAsync(Path.Combine(Folder, Path.GetFileNameWithoutExtension(file)), text.Replace("{{Version}}", packages.Version, StringComparison.Ordinal));
         }
 
-        // The machine's sources as NuGet sees them from the app's folder, before the app adds its own.
-        var sources = await ChildProcess.RunAsync(Folder, TimeSpan.FromMinutes(1), "nuget", "list", "source", "--format", "Detailed");
-        var enabled = EnabledSource().Matches(sources).Select(m => m.Groups["name"].Value).ToList();
-        enabled.Should().NotBeEmpty($"the machine has a NuGet source for the app's other packages; dotnet nuget list source said:{Environment.NewLine}{sources}");
-
-        // Adds the local folder to the machine's sources (none is cleared) and maps LlmGateway.* to it alone: the most
-        // specific pattern wins, so a package of that name on nuget.org can never stand in for the one packed here.
-        var config = new XElement("configuration",
-            new XElement("packageSources",
-                new XElement("add", new XAttribute("key", LocalSourceName), new XAttribute("value", packages.PackageFolder))),
-            new XElement("packageSourceMapping",
-                new XElement("packageSource", new XAttribute("key", LocalSourceName), new XElement("package", new XAttribute("pattern", "LlmGateway.*"))),
-                enabled.Select(name => new XElement("packageSource", new XAttribute("key", name), new XElement("package", new XAttribute("pattern", "*"))))));
-        await File.WriteAllTextAsync(Path.Combine(Folder, "nuget.config"), new XDocument(config).ToString());
+        await LocalPackageSource.WriteNuGetConfigAsync(Folder, packages);
     }
 
     private async Task BuildAsync(PackedLibraries packages)
     {
         // Known before the restore, so that even a failed build leaves nothing of this run's version behind.
-        var locals = await ChildProcess.RunAsync(Folder, TimeSpan.FromMinutes(1), "nuget", "locals", "global-packages", "--list");
-        GlobalPackagesFolder = GlobalPackagesLine().Match(locals) is { Success: true } match
-            ? match.Groups["path"].Value
-            : throw new XunitException($"No global packages folder in: {locals}");
-        foreach (var id in PackedLibraries.Ids)
-        {
-            _restoredPackageFolders.Add(Path.Combine(GlobalPackagesFolder, id.ToLowerInvariant(), packages.Version.ToLowerInvariant()));
-        }
+        GlobalPackagesFolder = await LocalPackageSource.GlobalPackagesFolderAsync(Folder);
+        _restoredPackageFolders.AddRange(LocalPackageSource.RestoredFolders(GlobalPackagesFolder, packages));
 
         await ChildProcess.RunAsync(Folder, BuildTimeout, "build", "ConsumerApp.csproj", "--configuration", "Release", "-warnaserror", "-nodeReuse:false");
         using var assets = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(Folder, "obj", "project.assets.json")));
@@ -190,12 +160,4 @@ public sealed partial class ConsumerApp : IDisposable
 
         Address = new Uri(await listening.Task);
     }
-
-    /// <summary>A line of <c>dotnet nuget list source --format Detailed</c> naming an enabled source: "  1.  nuget.org [Enabled]".</summary>
-    [GeneratedRegex(@"^\s*\d+\.\s+(?<name>.+?)\s+\[Enabled\]\s*$", RegexOptions.Multiline)]
-    private static partial Regex EnabledSource();
-
-    /// <summary>The line of <c>dotnet nuget locals global-packages --list</c>: "global-packages: /home/me/.nuget/packages/".</summary>
-    [GeneratedRegex(@"^global-packages:\s*(?<path>.+?)\s*$", RegexOptions.Multiline)]
-    private static partial Regex GlobalPackagesLine();
 }
