@@ -78,7 +78,7 @@ internal static class GatewayEnvironment
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.AddLlmGateway(configuration.GetSection(LlmGatewayOptions.SectionName)).AddOpenAI().AddGemini();
+        services.AddLlmGateway(configuration.GetSection(LlmGatewayOptions.SectionName)).AddOpenAI().AddGemini().AddRedis();
         using var provider = services.BuildServiceProvider();
         try
         {
