@@ -25,8 +25,11 @@ public static class RedisGatewayBuilderExtensions
     /// A health check (<see cref="HealthCheckName"/>) reports Redis Degraded while it is away.</para>
     /// <para>The stores are registered as decorators of <see cref="IKeyStore"/>, <see cref="IUsageStore"/>,
     /// <see cref="IRateLimitStore"/>, <see cref="IResponseCacheStore"/>, <see cref="IResourceOwnerStore"/> and
-    /// <see cref="IProviderKeyProtector"/>: when Redis is configured they replace what was registered before (the rate-limit
-    /// store keeps it to count in while Redis is away). To keep one store of your own, register it after this call.</para>
+    /// <see cref="IProviderKeyProtector"/>: when Redis is configured they take the place of what was registered before, and
+    /// three keep it: the rate-limit store counts in it while Redis is away, and the response cache and ownership stores
+    /// use it as their near level (what this instance wrote or read, answered without a round trip). To keep one store
+    /// of your own instead of the Redis one, register it after this call; registered before, it becomes that near
+    /// level.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     public static ILlmGatewayBuilder AddRedis(this ILlmGatewayBuilder builder)
@@ -42,8 +45,8 @@ public static class RedisGatewayBuilderExtensions
         Decorate<IKeyStore>(services, static (inner, sp, redis) => ActivatorUtilities.CreateInstance<RedisKeyStore>(sp, redis));
         Decorate<IUsageStore>(services, static (inner, sp, redis) => ActivatorUtilities.CreateInstance<RedisUsageStore>(sp, redis));
         Decorate<IRateLimitStore>(services, static (inner, sp, redis) => new RedisRateLimitStore(redis, inner, sp.GetRequiredService<ILogger<RedisRateLimitStore>>()));
-        Decorate<IResponseCacheStore>(services, static (inner, sp, redis) => ActivatorUtilities.CreateInstance<TwoLevelCacheStore>(sp, redis));
-        Decorate<IResourceOwnerStore>(services, static (inner, sp, redis) => ActivatorUtilities.CreateInstance<RedisResourceOwnerStore>(sp, redis));
+        Decorate<IResponseCacheStore>(services, static (inner, sp, redis) => ActivatorUtilities.CreateInstance<TwoLevelCacheStore>(sp, redis, inner));
+        Decorate<IResourceOwnerStore>(services, static (inner, sp, redis) => ActivatorUtilities.CreateInstance<RedisResourceOwnerStore>(sp, redis, inner));
         Decorate<IProviderKeyProtector>(services, static (inner, sp, redis) => new RedisProviderKeyProtector(redis, sp.GetRequiredService<ILoggerFactory>()));
         services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded, [ReadinessTag]);
         return builder;

@@ -31,4 +31,7 @@ internal static partial class RedisCacheStoreLog
 
     [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Cache: a purge message could not be read; it was ignored.")]
     public static partial void CachePurgeMessageUnreadable(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Cache: a purge from another instance failed on this instance's near level; its entries there live out their lifetime.")]
+    public static partial void CachePurgeNearFailed(this ILogger logger, Exception exception);
 }

@@ -7,83 +7,6 @@ using StackExchange.Redis;
 namespace LlmGateway.Redis.Internal;
 
 /// <summary>
-/// Ownership records in this process's memory: the near copy of the Redis-backed store. Bounded: past <see cref="Capacity"/> records the oldest are forgotten first; a
-/// record lives <see cref="Lifetime"/> (OpenAI keeps a stored response 30 days).
-/// </summary>
-internal sealed class NearOwnerRecords(TimeProvider timeProvider)
-{
-    internal const int Capacity = 100_000;
-
-    /// <summary>How long a record is kept.</summary>
-    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(30);
-
-    private readonly ConcurrentDictionary<(OwnedResourceKind Kind, string Id), Entry> _entries = new();
-    private readonly ConcurrentQueue<(OwnedResourceKind Kind, string Id)> _order = new();
-
-    /// <summary>Gets the number of records held.</summary>
-    internal int Count => _entries.Count;
-
-    public ValueTask AddAsync(OwnedResourceKind kind, string id, ResourceRecord record)
-    {
-        Put(kind, id, record, Lifetime);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<ResourceRecord?> FindAsync(OwnedResourceKind kind, string id, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Find(kind, id));
-
-    /// <summary>Keeps a record for <paramref name="lifetime"/>; an id already held keeps its first record.</summary>
-    /// <returns>Whether the record was added.</returns>
-    internal bool Put(OwnedResourceKind kind, string id, ResourceRecord record, TimeSpan lifetime)
-    {
-        ArgumentNullException.ThrowIfNull(id);
-        ArgumentNullException.ThrowIfNull(record);
-        var key = (kind, id);
-        var entry = new Entry(record, timeProvider.GetUtcNow() + lifetime);
-        if (!_entries.TryAdd(key, entry))
-        {
-            if (!_entries.TryGetValue(key, out var held) || !IsExpired(held))
-            {
-                return false;
-            }
-
-            // Expired: the id may be handed out again (a new record, a new lifetime).
-            _entries[key] = entry;
-            return true;
-        }
-
-        _order.Enqueue(key);
-        while (_entries.Count > Capacity && _order.TryDequeue(out var oldest))
-        {
-            _entries.TryRemove(oldest, out _);
-        }
-
-        return true;
-    }
-
-    internal ResourceRecord? Find(OwnedResourceKind kind, string id)
-    {
-        var key = (kind, id);
-        if (!_entries.TryGetValue(key, out var entry))
-        {
-            return null;
-        }
-
-        if (IsExpired(entry))
-        {
-            _entries.TryRemove(new KeyValuePair<(OwnedResourceKind, string), Entry>(key, entry));
-            return null;
-        }
-
-        return entry.Record;
-    }
-
-    private bool IsExpired(Entry entry) => entry.ExpiresAt <= timeProvider.GetUtcNow();
-
-    private sealed record Entry(ResourceRecord Record, DateTimeOffset ExpiresAt);
-}
-
-/// <summary>
 /// Ownership records shared by every gateway instance that names the same Redis, so a resource created through one
 /// instance is refused to other callers, and served to its owner, on all of them and after a restart.
 /// </summary>
@@ -91,8 +14,9 @@ internal sealed class NearOwnerRecords(TimeProvider timeProvider)
 /// <para>Layout (prefix <c>LlmGateway:RedisKeyPrefix</c>): one string per resource, <c>{prefix}owners:response:{id}</c>
 /// or <c>{prefix}owners:gemini-cache:{id}</c>, holding <c>{"o":owner,"p":provider}</c>, written once (SET NX) with a
 /// 30-day expiry. Every command names one key, so no hash tag is needed.</para>
-/// <para>A record never changes once written, so what this instance wrote or read is kept in its memory (bounded,
-/// until the record's expiry) and answered from there without a round trip.</para>
+/// <para>A record never changes once written, so what this instance wrote or read is kept in the near store (the
+/// <see cref="IResourceOwnerStore"/> registered before this one decorated it: Core's bounded memory store unless the app
+/// registered its own) and answered from there without a round trip.</para>
 /// <para>While Redis is unavailable: a new record is kept in memory and written to Redis when it is back; a record
 /// this instance holds is answered from memory; any other id throws <see cref="ResourceOwnerStoreUnavailableException"/>
 /// (answered 503): its owner cannot be told, and neither refusing the owner as if it did not exist nor serving
@@ -100,17 +24,20 @@ internal sealed class NearOwnerRecords(TimeProvider timeProvider)
 /// </remarks>
 internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
 {
+    /// <summary>How long Redis keeps a record (OpenAI keeps a stored response 30 days).</summary>
+    private static readonly TimeSpan s_lifetime = TimeSpan.FromDays(30);
+
     private readonly RedisConnection _redis;
-    private readonly NearOwnerRecords _near;
+    private readonly IResourceOwnerStore _near;
     private readonly ILogger<RedisResourceOwnerStore> _logger;
     private readonly string _prefix;
     private readonly ConcurrentDictionary<(OwnedResourceKind Kind, string Id), ResourceRecord> _pending = new();
     private int _flushing;
 
-    public RedisResourceOwnerStore(RedisConnection redis, TimeProvider timeProvider, ILogger<RedisResourceOwnerStore> logger)
+    public RedisResourceOwnerStore(RedisConnection redis, IResourceOwnerStore near, ILogger<RedisResourceOwnerStore> logger)
     {
         _redis = redis;
-        _near = new NearOwnerRecords(timeProvider);
+        _near = near;
         _logger = logger;
         _prefix = redis.Prefix + "owners:";
         _redis.Restored += OnRestored;
@@ -121,11 +48,12 @@ internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
 
     public async ValueTask AddAsync(OwnedResourceKind kind, string id, ResourceRecord record)
     {
-        if (!_near.Put(kind, id, record, NearOwnerRecords.Lifetime))
+        if (await _near.FindAsync(kind, id, CancellationToken.None) is not null)
         {
             return; // written (or read) before: the first record stands
         }
 
+        await _near.AddAsync(kind, id, record);
         try
         {
             await WriteAsync(kind, id, record);
@@ -140,16 +68,16 @@ internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
 
     public async ValueTask<ResourceRecord?> FindAsync(OwnedResourceKind kind, string id, CancellationToken cancellationToken)
     {
-        if (_near.Find(kind, id) is { } near)
+        if (await _near.FindAsync(kind, id, cancellationToken) is { } near)
         {
             return near;
         }
 
-        RedisValueWithExpiry read;
+        RedisValue read;
         try
         {
             var database = await _redis.GetDatabaseAsync();
-            read = await database.StringGetWithExpiryAsync(Key(kind, id));
+            read = await database.StringGetAsync(Key(kind, id));
             _redis.ReportSuccess();
         }
         catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
@@ -158,7 +86,7 @@ internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
             throw new ResourceOwnerStoreUnavailableException("The ownership store (Redis) is unavailable.", ex);
         }
 
-        if (read.Value.IsNull)
+        if (read.IsNull)
         {
             return null;
         }
@@ -166,7 +94,7 @@ internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
         ResourceRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize(read.Value.ToString(), ResourceOwnerJsonContext.Default.ResourceRecord);
+            record = JsonSerializer.Deserialize(read.ToString(), ResourceOwnerJsonContext.Default.ResourceRecord);
         }
         catch (JsonException ex)
         {
@@ -179,7 +107,7 @@ internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
             return null;
         }
 
-        _near.Put(kind, id, record, read.Expiry ?? NearOwnerRecords.Lifetime);
+        await _near.AddAsync(kind, id, record);
         return record;
     }
 
@@ -219,7 +147,7 @@ internal sealed class RedisResourceOwnerStore : IResourceOwnerStore, IDisposable
     {
         var database = await _redis.GetDatabaseAsync();
         var json = JsonSerializer.Serialize(record, ResourceOwnerJsonContext.Default.ResourceRecord);
-        await database.StringSetAsync(Key(kind, id), json, NearOwnerRecords.Lifetime, When.NotExists);
+        await database.StringSetAsync(Key(kind, id), json, s_lifetime, When.NotExists);
     }
 
     private RedisKey Key(OwnedResourceKind kind, string id) =>

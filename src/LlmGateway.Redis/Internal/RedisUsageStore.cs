@@ -6,27 +6,18 @@ using StackExchange.Redis;
 namespace LlmGateway.Redis.Internal;
 
 /// <summary>
-/// The UTC periods usage is kept by, as numbers: a day is its <see cref="DateOnly.DayNumber"/>, a month
-/// <c>year * 12 + month - 1</c>. Numbers key the in-memory buckets (no string per call); names (<c>d:2026-11-27</c>,
-/// <c>m:2026-11</c>) key Redis.
+/// The UTC periods usage is kept by, as numbers (a day is its <see cref="DateOnly.DayNumber"/>, a month
+/// <c>year * 12 + month - 1</c>) and by name in Redis keys (<c>d:2026-11-27</c>, <c>m:2026-11</c>).
 /// </summary>
 internal static class RedisUsagePeriods
 {
     public static int DayIndex(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime).DayNumber;
 
-    public static int MonthIndex(DateTimeOffset at)
-    {
-        var utc = at.UtcDateTime;
-        return (utc.Year * 12) + utc.Month - 1;
-    }
+    public static int MonthIndex(DateTimeOffset at) => MonthOf(DateOnly.FromDateTime(at.UtcDateTime));
 
     public static int Index(UsagePeriod period, DateTimeOffset at) => period == UsagePeriod.Day ? DayIndex(at) : MonthIndex(at);
 
-    public static int MonthOfDay(int day)
-    {
-        var date = DateOnly.FromDayNumber(day);
-        return (date.Year * 12) + date.Month - 1;
-    }
+    public static int MonthOfDay(int day) => MonthOf(DateOnly.FromDayNumber(day));
 
     /// <summary>The period's name in Redis keys: <c>d:yyyy-MM-dd</c> or <c>m:yyyy-MM</c>.</summary>
     public static string Name(UsagePeriod period, int index) => period == UsagePeriod.Day
@@ -34,230 +25,72 @@ internal static class RedisUsagePeriods
         : string.Create(CultureInfo.InvariantCulture, $"m:{index / 12:D4}-{(index % 12) + 1:D2}");
 
     /// <summary>Listing order: key, model, provider (ordinal), so listings are stable.</summary>
-    public static int Compare(UsageEntry? x, UsageEntry? y)
-    {
-        if (x is null || y is null)
-        {
-            return x is null ? (y is null ? 0 : -1) : 1;
-        }
+    public static List<UsageEntry> Sorted(IEnumerable<UsageEntry> entries) =>
+        [.. entries.OrderBy(static e => e.KeyId, StringComparer.Ordinal).ThenBy(static e => e.Model, StringComparer.Ordinal).ThenBy(static e => e.Provider, StringComparer.Ordinal)];
 
-        var result = string.CompareOrdinal(x.KeyId, y.KeyId);
-        if (result == 0)
-        {
-            result = string.CompareOrdinal(x.Model, y.Model);
-        }
-
-        return result == 0 ? string.CompareOrdinal(x.Provider, y.Provider) : result;
-    }
+    private static int MonthOf(DateOnly date) => (date.Year * 12) + date.Month - 1;
 }
 
 /// <summary>One entry of one period, as the Redis store's pending buffer hands it over.</summary>
 internal readonly record struct PendingEntry(UsagePeriod Period, int Index, UsageEntry Entry);
 
 /// <summary>
-/// The Redis usage store's pending buffer (usage recorded while Redis is away): buckets per UTC day and month, each with counters per (key, model, provider) and per
-/// key (so a budget check is two dictionary look-ups). Thread-safe: buckets and counters are created with
-/// <see cref="ConcurrentDictionary{TKey,TValue}"/>, and each counter set is updated under its own lock, so concurrent
-/// calls for different keys do not contend.
+/// The Redis usage store's pending buffer: usage recorded while Redis is away, summed per period and (key, model,
+/// provider), with each key's totals beside it so a budget check during an outage is one look-up. Short-lived (a flush
+/// takes the whole buffer), so nothing is pruned; thread-safe under one lock, taken only while Redis is away or a flush
+/// runs.
 /// </summary>
-/// <remarks>
-/// Only the current month and the <see cref="RetainedMonths"/> before it are kept (days and months alike): when a
-/// bucket for a newer month is created, older buckets are dropped. An entry whose <see cref="UsageEntry.Requests"/> is 0
-/// counts as one request: <see cref="AddAsync"/> is one call.
-/// </remarks>
 internal sealed class PendingUsage
 {
-    /// <summary>Months kept before the newest one.</summary>
-    public const int RetainedMonths = 2;
-
-    private readonly ConcurrentDictionary<int, Bucket> _days = new();
-    private readonly ConcurrentDictionary<int, Bucket> _months = new();
-    private int _newestMonth = int.MinValue;
-
-    /// <summary>Gets a value indicating whether nothing has been added (or all was dropped).</summary>
-    internal bool IsEmpty => _days.IsEmpty && _months.IsEmpty;
-
-    public ValueTask AddAsync(UsageEntry usage, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(usage);
-        var requests = usage.Requests > 0 ? usage.Requests : 1;
-        Add(UsagePeriod.Day, RedisUsagePeriods.DayIndex(at), usage, requests);
-        Add(UsagePeriod.Month, RedisUsagePeriods.MonthIndex(at), usage, requests);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<UsageTotals> GetTotalsAsync(string keyId, UsagePeriod period, DateTimeOffset at, CancellationToken cancellationToken) =>
-        new(Totals(keyId, period, RedisUsagePeriods.Index(period, at)));
-
-    public ValueTask<IReadOnlyList<UsageEntry>> ListAsync(string? keyId, UsagePeriod period, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var entries = new List<UsageEntry>();
-        CopyEntries(keyId, period, RedisUsagePeriods.Index(period, at), entries);
-        entries.Sort(RedisUsagePeriods.Compare);
-        return new(entries);
-    }
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(UsagePeriod Period, int Index, string KeyId, string Model, string Provider), UsageEntry> _entries = [];
+    private readonly Dictionary<(UsagePeriod Period, int Index, string KeyId), UsageTotals> _totals = [];
 
     /// <summary>Adds <paramref name="usage"/> (as <paramref name="requests"/> requests) to one period.</summary>
-    internal void Add(UsagePeriod period, int index, UsageEntry usage, long requests)
+    public void Add(UsagePeriod period, int index, UsageEntry usage, long requests)
     {
-        var buckets = period == UsagePeriod.Day ? _days : _months;
-        if (!buckets.TryGetValue(index, out var bucket))
+        var added = usage with { Requests = requests };
+        lock (_lock)
         {
-            bucket = buckets.GetOrAdd(index, static _ => new Bucket());
-            Prune(period == UsagePeriod.Day ? RedisUsagePeriods.MonthOfDay(index) : index);
+            var key = (period, index, usage.KeyId, usage.Model, usage.Provider);
+            _entries[key] = _entries.TryGetValue(key, out var held) ? RedisUsageStore.Sum(held, added) : added;
+            var totalsKey = (period, index, usage.KeyId);
+            var totals = _totals.GetValueOrDefault(totalsKey);
+            _totals[totalsKey] = new UsageTotals(totals.Tokens + usage.PromptTokens + usage.CompletionTokens, totals.Cost + usage.Cost);
         }
-
-        bucket.Add(usage, requests);
     }
 
-    internal UsageTotals Totals(string keyId, UsagePeriod period, int index)
+    public UsageTotals Totals(string keyId, UsagePeriod period, int index)
     {
-        ArgumentNullException.ThrowIfNull(keyId);
-        var buckets = period == UsagePeriod.Day ? _days : _months;
-        return buckets.TryGetValue(index, out var bucket) && bucket.Keys.TryGetValue(keyId, out var counters)
-            ? counters.Totals()
-            : default;
+        lock (_lock)
+        {
+            return _totals.GetValueOrDefault((period, index, keyId));
+        }
     }
 
     /// <summary>Appends the entries of one key (or all, when null) in one period, unsorted.</summary>
-    internal void CopyEntries(string? keyId, UsagePeriod period, int index, List<UsageEntry> entries)
+    public void CopyEntries(string? keyId, UsagePeriod period, int index, List<UsageEntry> entries)
     {
-        var buckets = period == UsagePeriod.Day ? _days : _months;
-        if (!buckets.TryGetValue(index, out var bucket))
+        lock (_lock)
         {
-            return;
-        }
-
-        foreach (var (key, counters) in bucket.Entries)
-        {
-            if (keyId is null || string.Equals(key.KeyId, keyId, StringComparison.Ordinal))
+            foreach (var (key, entry) in _entries)
             {
-                entries.Add(counters.ToEntry(key));
+                if (key.Period == period && key.Index == index && (keyId is null || string.Equals(key.KeyId, keyId, StringComparison.Ordinal)))
+                {
+                    entries.Add(entry);
+                }
             }
         }
     }
 
     /// <summary>Appends every entry of every period.</summary>
-    internal void CopyAll(List<PendingEntry> entries)
+    public void CopyAll(List<PendingEntry> entries)
     {
-        foreach (var (index, bucket) in _days)
+        lock (_lock)
         {
-            foreach (var (key, counters) in bucket.Entries)
+            foreach (var (key, entry) in _entries)
             {
-                entries.Add(new PendingEntry(UsagePeriod.Day, index, counters.ToEntry(key)));
-            }
-        }
-
-        foreach (var (index, bucket) in _months)
-        {
-            foreach (var (key, counters) in bucket.Entries)
-            {
-                entries.Add(new PendingEntry(UsagePeriod.Month, index, counters.ToEntry(key)));
-            }
-        }
-    }
-
-    /// <summary>Drops the buckets older than <see cref="RetainedMonths"/> before <paramref name="month"/>, when it is the
-    /// newest month seen; runs when a bucket is created, so about once a day.</summary>
-    private void Prune(int month)
-    {
-        var newest = Volatile.Read(ref _newestMonth);
-        if (month <= newest || Interlocked.CompareExchange(ref _newestMonth, month, newest) != newest)
-        {
-            return;
-        }
-
-        var oldest = month - RetainedMonths;
-        foreach (var (day, _) in _days)
-        {
-            if (RedisUsagePeriods.MonthOfDay(day) < oldest)
-            {
-                _days.TryRemove(day, out _);
-            }
-        }
-
-        foreach (var (index, _) in _months)
-        {
-            if (index < oldest)
-            {
-                _months.TryRemove(index, out _);
-            }
-        }
-    }
-
-    private readonly record struct EntryKey(string KeyId, string Model, string Provider);
-
-    private sealed class Bucket
-    {
-        public ConcurrentDictionary<EntryKey, Counters> Entries { get; } = new();
-
-        public ConcurrentDictionary<string, Counters> Keys { get; } = new(StringComparer.Ordinal);
-
-        public void Add(UsageEntry usage, long requests)
-        {
-            var key = new EntryKey(usage.KeyId, usage.Model, usage.Provider);
-            if (!Entries.TryGetValue(key, out var entry))
-            {
-                entry = Entries.GetOrAdd(key, static _ => new Counters());
-            }
-
-            entry.Add(usage, requests);
-            if (!Keys.TryGetValue(usage.KeyId, out var totals))
-            {
-                totals = Keys.GetOrAdd(usage.KeyId, static _ => new Counters());
-            }
-
-            totals.Add(usage, requests);
-        }
-    }
-
-    private sealed class Counters
-    {
-        private readonly Lock _lock = new();
-        private long _requests;
-        private long _prompt;
-        private long _completion;
-        private long _cached;
-        private long _reasoning;
-        private long _estimated;
-        private decimal _cost;
-
-        public void Add(UsageEntry usage, long requests)
-        {
-            lock (_lock)
-            {
-                _requests += requests;
-                _prompt += usage.PromptTokens;
-                _completion += usage.CompletionTokens;
-                _cached += usage.CachedTokens;
-                _reasoning += usage.ReasoningTokens;
-                _estimated += usage.EstimatedRequests;
-                _cost += usage.Cost;
-            }
-        }
-
-        public UsageTotals Totals()
-        {
-            lock (_lock)
-            {
-                return new UsageTotals(_prompt + _completion, _cost);
-            }
-        }
-
-        public UsageEntry ToEntry(EntryKey key)
-        {
-            lock (_lock)
-            {
-                return new UsageEntry(key.KeyId, key.Model, key.Provider)
-                {
-                    Requests = _requests,
-                    PromptTokens = _prompt,
-                    CompletionTokens = _completion,
-                    CachedTokens = _cached,
-                    ReasoningTokens = _reasoning,
-                    EstimatedRequests = _estimated,
-                    Cost = _cost,
-                };
+                entries.Add(new PendingEntry(key.Period, key.Index, entry));
             }
         }
     }
@@ -410,7 +243,7 @@ internal sealed class RedisUsageStore : IUsageStore, IDisposable
 
             // Pending is read after Redis, and a flush takes its batch out of pending before writing it: a batch is never
             // counted twice (at worst one read during a flush misses it).
-            pending = Volatile.Read(ref _pending).Totals(keyId, period, index);
+            pending = _hasPending ? Volatile.Read(ref _pending).Totals(keyId, period, index) : default;
         }
         catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
         {
@@ -481,8 +314,7 @@ internal sealed class RedisUsageStore : IUsageStore, IDisposable
         }
 
         Merge(entries, pending);
-        entries.Sort(RedisUsagePeriods.Compare);
-        return entries;
+        return RedisUsagePeriods.Sorted(entries);
     }
 
     public void Dispose() => _redis.Restored -= OnRestored;
@@ -577,7 +409,7 @@ internal sealed class RedisUsageStore : IUsageStore, IDisposable
         }
     }
 
-    private static UsageEntry Sum(UsageEntry a, UsageEntry b) => a with
+    internal static UsageEntry Sum(UsageEntry a, UsageEntry b) => a with
     {
         Requests = a.Requests + b.Requests,
         PromptTokens = a.PromptTokens + b.PromptTokens,

@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -12,35 +9,26 @@ using StackExchange.Redis;
 namespace LlmGateway.Redis.Internal;
 
 /// <summary>
-/// The response cache's store: this process's memory in front of Redis (when <c>LlmGateway:Redis</c> is set), which
-/// every instance shares.
+/// The response cache's store: the store registered before (by default each process's own memory) in front of Redis,
+/// which every instance shares.
 /// </summary>
 /// <remarks>
-/// <para>Memory: a <see cref="MemoryCache"/> of its own (not the app's), limited to
-/// <see cref="CacheOptions.MemoryLimitBytes"/>, each entry counted as its blob and key plus
-/// <see cref="EntryOverheadBytes"/>. Past the limit, the write that finds it full is not kept in memory and the cache
-/// compacts in the background to 90 % of the limit, least recently used first; an entry larger than the whole limit is
-/// never kept there. Expiry and "recently used" follow the injected <see cref="TimeProvider"/>. An index of what memory
-/// holds (kept by the eviction callbacks) lets purges find entries by model, provider and age.</para>
+/// <para>The near level is whatever <see cref="IResponseCacheStore"/> was registered before this one decorated it (Core's
+/// memory store unless the app registered its own): every entry written or read from Redis is kept there for the rest
+/// of its lifetime, a hit there needs no round trip, and purges reach it too.</para>
 /// <para>Redis layout (prefix <c>LlmGateway:RedisKeyPrefix</c>): one hash per entry, <c>{prefix}cache:{key}</c>, with
 /// fields <c>m</c> (model), <c>p</c> (provider), <c>c</c> (created, Unix ms) and <c>b</c> (blob), expiring with the
-/// entry (written by one script: HSET and PEXPIRE). A read is one script (HMGET and PTTL); an entry found there is kept
-/// in memory for the rest of its lifetime. A purge SCANs <c>{prefix}cache:*</c>, reads the fields of each page in one
-/// pipeline, UNLINKs the matching entries, and publishes its criteria (JSON) on <c>{prefix}cache:purge</c>, to which
-/// every instance subscribes at its first Redis read or write, so each drops its matching entries (the purging one
-/// at once, without waiting for its own message).</para>
-/// <para>While Redis is unavailable, reads are answered from memory (else a miss), writes go to memory only, and a purge
-/// removes this instance's entries only and says so in the log; nothing throws. Each command tries Redis again, so the
-/// store uses it as soon as it is back. Purges made elsewhere while this instance was cut off do not reach its memory:
-/// its entries there live out their lifetime.</para>
-/// <para>Returned blobs are the stored arrays themselves (no copy on a hit): callers must not change them.</para>
+/// entry (written by one script: HSET and PEXPIRE). A read is one script (HMGET and PTTL). A purge SCANs
+/// <c>{prefix}cache:*</c>, reads the fields of each page in one pipeline, UNLINKs the matching entries, and publishes its
+/// criteria (JSON) on <c>{prefix}cache:purge</c>, to which every instance subscribes at its first Redis read or write,
+/// so each purges its near level (the purging one at once, without waiting for its own message).</para>
+/// <para>While Redis is unavailable, reads are answered by the near level (else a miss), writes go there only, and a
+/// purge removes this instance's entries only and says so in the log; nothing throws. Each command tries Redis again, so
+/// the store uses it as soon as it is back. Purges made elsewhere while this instance was cut off do not reach its near
+/// level: its entries there live out their lifetime.</para>
 /// </remarks>
 internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
 {
-    /// <summary>What an entry costs in memory besides its blob and key: the cache's entry, this store's record and the
-    /// index's node.</summary>
-    internal const int EntryOverheadBytes = 256;
-
     private const int ScanPageSize = 1000;
 
     /// <summary>Entries live at most this long, whatever the TTL asked (beyond it, date arithmetic would overflow).</summary>
@@ -49,15 +37,6 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
     private static readonly TimeSpan s_refusedLogInterval = TimeSpan.FromMinutes(1);
 
     private static readonly RedisValue[] s_infoFields = ["m", "p", "c"];
-
-    private static readonly PostEvictionDelegate s_onEvicted = static (key, value, _, state) =>
-    {
-        if (state is TwoLevelCacheStore store && key is string k && value is MemoryEntry entry)
-        {
-            // Only this record: the key may hold a newer entry already.
-            store._index.TryRemove(KeyValuePair.Create(k, entry));
-        }
-    };
 
     // KEYS[1]: the entry. ARGV: model, provider, created (Unix ms), blob, lifetime (ms).
     private const string SetScript = """
@@ -80,85 +59,66 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         """;
 
     private readonly RedisConnection _redis;
+    private readonly IResponseCacheStore _near;
     private readonly IOptionsMonitor<LlmGatewayOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TwoLevelCacheStore> _logger;
-    private readonly long _memoryLimit;
-    private readonly MemoryCache _memory;
-    private readonly ConcurrentDictionary<string, MemoryEntry> _index = new(StringComparer.Ordinal);
     private readonly string _entryPrefix;
     private readonly string _scanPattern;
     private readonly RedisChannel _channel;
     private readonly RedisSubscription _purges;
     private long _refusedLoggedAt;
 
-    public TwoLevelCacheStore(RedisConnection redis, IOptionsMonitor<LlmGatewayOptions> options, TimeProvider timeProvider, ILogger<TwoLevelCacheStore> logger)
+    public TwoLevelCacheStore(RedisConnection redis, IResponseCacheStore near, IOptionsMonitor<LlmGatewayOptions> options, TimeProvider timeProvider, ILogger<TwoLevelCacheStore> logger)
     {
         _redis = redis;
+        _near = near;
         _options = options;
         _time = timeProvider;
         _logger = logger;
-
-        // The memory cache's size limit is fixed at creation: a change of MemoryLimitBytes applies at the next start.
-        _memoryLimit = Math.Max(0, options.CurrentValue.Cache.MemoryLimitBytes);
-        _memory = new MemoryCache(new MemoryCacheOptions
-        {
-            SizeLimit = _memoryLimit,
-            Clock = new TimeProviderClock(timeProvider),
-
-            // A write that finds memory full is dropped while the cache compacts; making room for several at a time
-            // keeps that rare.
-            CompactionPercentage = 0.1,
-        });
         _entryPrefix = redis.Prefix + "cache:";
         _scanPattern = EscapeGlob(_entryPrefix);
         _channel = RedisChannel.Literal(redis.Prefix + "cache:purge");
         _purges = new RedisSubscription(redis, _channel, OnPurgeMessage, _logger.CachePurgeSubscriptionFailed);
     }
 
-    /// <summary>What an entry counts for against <see cref="CacheOptions.MemoryLimitBytes"/>.</summary>
-    internal static long MemorySize(string key, byte[] blob) => blob.Length + (2L * key.Length) + EntryOverheadBytes;
-
-    /// <summary>Whether memory holds an entry for <paramref name="key"/>, without counting as a use of it (for tests).</summary>
-    internal bool HoldsInMemory(string key) => _index.ContainsKey(key);
-
-    /// <remarks>A hit in memory completes synchronously and allocates nothing.</remarks>
+    /// <remarks>A hit in the near level completes as that level does (synchronously, without allocating, for memory).</remarks>
     public ValueTask<(byte[] Blob, TimeSpan Remaining)?> GetAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_memory.TryGetValue(key, out var value) && value is MemoryEntry entry)
+        var near = _near.GetAsync(key, cancellationToken);
+        if (!near.IsCompletedSuccessfully)
         {
-            var remaining = entry.ExpiresAt - _time.GetUtcNow();
-            if (remaining > TimeSpan.Zero)
-            {
-                return new ValueTask<(byte[] Blob, TimeSpan Remaining)?>((entry.Blob, remaining));
-            }
+            return GetAfterNearAsync(near, key, cancellationToken);
         }
 
-        return _redis.IsConfigured ? GetFromRedisAsync(key) : default;
+        return near.Result is not null || !_redis.IsConfigured ? near : GetFromRedisAsync(key, cancellationToken);
     }
 
     /// <remarks>Redis commands are bounded by the connection's timeouts; the token is not observed, so that a cache write
     /// never turns into an error.</remarks>
-    public ValueTask SetAsync(CacheEntryInfo info, byte[] blob, TimeSpan ttl, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(CacheEntryInfo info, byte[] blob, TimeSpan ttl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(info.Key);
         ArgumentNullException.ThrowIfNull(blob);
         if (ttl <= TimeSpan.Zero)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
         var maxEntryBytes = _options.CurrentValue.Cache.MaxEntryBytes;
         if (blob.Length > maxEntryBytes)
         {
             _logger.CacheEntryTooLarge(blob.Length, maxEntryBytes);
-            return ValueTask.CompletedTask;
+            return;
         }
 
         ttl = ttl < s_maxLifetime ? ttl : s_maxLifetime;
-        Remember(info, blob, ttl);
-        return _redis.IsConfigured ? SetInRedisAsync(info, blob, ttl) : ValueTask.CompletedTask;
+        await _near.SetAsync(info, blob, ttl, CancellationToken.None);
+        if (_redis.IsConfigured)
+        {
+            await SetInRedisAsync(info, blob, ttl);
+        }
     }
 
     /// <remarks>The token is checked between pages of the Redis scan.</remarks>
@@ -168,7 +128,7 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         var now = _time.GetUtcNow();
         if (!_redis.IsConfigured)
         {
-            return PurgeMemory(purge, now);
+            return await _near.PurgeAsync(purge, cancellationToken);
         }
 
         long fromRedis = 0;
@@ -198,26 +158,25 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
         {
             _redis.ReportFailure(ex);
-            var fromMemory = PurgeMemory(purge, now);
-            _logger.CachePurgedInMemoryOnly(fromMemory, fromRedis);
-            return fromRedis > 0 ? fromRedis : fromMemory;
+            var fromNear = await _near.PurgeAsync(purge, CancellationToken.None);
+            _logger.CachePurgedInMemoryOnly(fromNear, fromRedis);
+            return fromRedis > 0 ? fromRedis : fromNear;
         }
 
         _redis.ReportSuccess();
 
         // At once here, whether or not this instance's own message comes back (it would find nothing more, unless a
         // lookup put back an entry it read from Redis before the UNLINK: then it catches that one too).
-        PurgeMemory(purge, now);
+        await _near.PurgeAsync(purge, CancellationToken.None);
         return fromRedis;
     }
 
-    public void Dispose()
-    {
-        _purges.Unsubscribe();
-        _memory.Dispose();
-    }
+    public void Dispose() => _purges.Unsubscribe();
 
-    private async ValueTask<(byte[] Blob, TimeSpan Remaining)?> GetFromRedisAsync(string key)
+    private async ValueTask<(byte[] Blob, TimeSpan Remaining)?> GetAfterNearAsync(ValueTask<(byte[] Blob, TimeSpan Remaining)?> near, string key, CancellationToken cancellationToken) =>
+        await near ?? (_redis.IsConfigured ? await GetFromRedisAsync(key, cancellationToken) : null);
+
+    private async ValueTask<(byte[] Blob, TimeSpan Remaining)?> GetFromRedisAsync(string key, CancellationToken cancellationToken)
     {
         RedisResult result;
         try
@@ -245,7 +204,8 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         }
 
         var remaining = TimeSpan.FromMilliseconds(remainingMs);
-        Remember(new CacheEntryInfo(key, (string?)result[0] ?? "", (string?)result[1] ?? "", ParseCreatedAt((string?)result[2])), blob, remaining);
+        var info = new CacheEntryInfo(key, (string?)result[0] ?? "", (string?)result[1] ?? "", ParseCreatedAt((string?)result[2]));
+        await _near.SetAsync(info, blob, remaining, cancellationToken);
         return (blob, remaining);
     }
 
@@ -311,62 +271,38 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         return matching;
     }
 
-    /// <summary>Keeps an entry in memory for <paramref name="lifetime"/>, unless it alone exceeds the memory limit.</summary>
-    private void Remember(CacheEntryInfo info, byte[] blob, TimeSpan lifetime)
-    {
-        var size = MemorySize(info.Key, blob);
-        if (size > _memoryLimit)
-        {
-            return;
-        }
-
-        var entry = new MemoryEntry(info, blob, _time.GetUtcNow() + lifetime);
-
-        // Indexed first: the eviction callback (also run for a write the cache refuses) then always finds it.
-        _index[info.Key] = entry;
-        using var cacheEntry = _memory.CreateEntry(info.Key);
-        cacheEntry.Value = entry;
-        cacheEntry.Size = size;
-        cacheEntry.AbsoluteExpirationRelativeToNow = lifetime;
-        cacheEntry.RegisterPostEvictionCallback(s_onEvicted, this);
-    }
-
-    /// <summary>Removes the matching entries from memory; returns how many of them had not expired.</summary>
-    private long PurgeMemory(CachePurge purge, DateTimeOffset now)
-    {
-        long removed = 0;
-        foreach (var (key, entry) in _index)
-        {
-            if (purge.Matches(entry.Info, now) && _index.TryRemove(KeyValuePair.Create(key, entry)))
-            {
-                _memory.Remove(key);
-                if (entry.ExpiresAt > now)
-                {
-                    removed++;
-                }
-            }
-        }
-
-        return removed;
-    }
-
     private void OnPurgeMessage(RedisChannel channel, RedisValue message)
     {
+        CachePurgeMessage? criteria;
         try
         {
-            if (JsonSerializer.Deserialize((byte[]?)message ?? [], CacheStoreJsonContext.Default.CachePurgeMessage) is not { } criteria)
-            {
-                return;
-            }
-
-            var now = _time.GetUtcNow();
-            var olderThan = criteria.CreatedBefore is { } before ? now - DateTimeOffset.FromUnixTimeMilliseconds(before) : (TimeSpan?)null;
-            var removed = PurgeMemory(new CachePurge(criteria.Model, criteria.Provider, criteria.KeyPrefix, olderThan), now);
-            _logger.CachePurgeReceived(removed);
+            criteria = JsonSerializer.Deserialize((byte[]?)message ?? [], CacheStoreJsonContext.Default.CachePurgeMessage);
         }
         catch (JsonException ex)
         {
             _logger.CachePurgeMessageUnreadable(ex);
+            return;
+        }
+
+        if (criteria is not null)
+        {
+            _ = PurgeNearAsync(criteria);
+        }
+    }
+
+    /// <summary>Applies a purge published by an instance to the near level; never throws (it runs unobserved).</summary>
+    private async Task PurgeNearAsync(CachePurgeMessage criteria)
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            var olderThan = criteria.CreatedBefore is { } before ? now - DateTimeOffset.FromUnixTimeMilliseconds(before) : (TimeSpan?)null;
+            var removed = await _near.PurgeAsync(new CachePurge(criteria.Model, criteria.Provider, criteria.KeyPrefix, olderThan), CancellationToken.None);
+            _logger.CachePurgeReceived(removed);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.CachePurgeNearFailed(ex);
         }
     }
 
@@ -407,24 +343,6 @@ internal sealed class TwoLevelCacheStore : IResponseCacheStore, IDisposable
         }
 
         return builder.ToString();
-    }
-
-    /// <summary>What memory holds for a key. A class compared by reference: the index and the eviction callback must
-    /// tell this write from a later one of the same key.</summary>
-    private sealed class MemoryEntry(CacheEntryInfo info, byte[] blob, DateTimeOffset expiresAt)
-    {
-        public CacheEntryInfo Info { get; } = info;
-
-        public byte[] Blob { get; } = blob;
-
-        public DateTimeOffset ExpiresAt { get; } = expiresAt;
-    }
-
-    /// <summary>The memory cache's clock (it has no <see cref="TimeProvider"/> option), so that expiry and the least
-    /// recently used order follow the store's clock.</summary>
-    private sealed class TimeProviderClock(TimeProvider time) : ISystemClock
-    {
-        public DateTimeOffset UtcNow => time.GetUtcNow();
     }
 }
 

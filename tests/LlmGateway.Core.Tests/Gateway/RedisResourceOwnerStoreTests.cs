@@ -25,7 +25,7 @@ public sealed class RedisResourceOwnerStoreTests(RedisServer redis) : IClassFixt
     {
         var connection = RedisKeyStoreTests.Connect(redis, _prefix);
         _connections.Add(connection);
-        return new RedisResourceOwnerStore(connection, time ?? TimeProvider.System, NullLogger<RedisResourceOwnerStore>.Instance);
+        return new RedisResourceOwnerStore(connection, new MemoryResourceOwnerStore(time ?? TimeProvider.System), NullLogger<RedisResourceOwnerStore>.Instance);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class RedisResourceOwnerStoreTests(RedisServer redis) : IClassFixt
         redis.Start();
         var connection = RedisKeyStoreTests.Connect(redis, _prefix);
         _connections.Add(connection);
-        var sut = new RedisResourceOwnerStore(connection, TimeProvider.System, NullLogger<RedisResourceOwnerStore>.Instance);
+        var sut = new RedisResourceOwnerStore(connection, new MemoryResourceOwnerStore(TimeProvider.System), NullLogger<RedisResourceOwnerStore>.Instance);
 
         await sut.AddAsync(OwnedResourceKind.GeminiCache, "cachedContents/abc", new ResourceRecord("key_a", "gemini"));
 
