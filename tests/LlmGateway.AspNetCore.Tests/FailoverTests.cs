@@ -215,6 +215,7 @@ public sealed class FailoverTests : IDisposable
             ["LlmGateway:Providers:secondary:BaseUrl"] = _upstream.Urls[0] + "/secondary/v1",
             ["LlmGateway:Circuit:FailureThreshold"] = "2",
             ["LlmGateway:Circuit:BreakDuration"] = "00:00:30",
+            ["LlmGateway:Resilience:Patience"] = "00:00:00", // each failure fails over at once: no retry wait on the fake clock
             ["LlmGateway:Models:smart:Targets:0:Provider"] = "primary",
             ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o",
             ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",

@@ -150,7 +150,9 @@ public sealed class StreamingTimingTests
         });
         using var host = new GatewayHost(
             upstream.BaseUrl,
-            new Dictionary<string, string?> { ["LlmGateway:StreamIdleTimeout"] = "00:00:30" },
+            // The first-byte deadline gets a length of its own, so the test's waits for the idle timer cannot take
+            // it for one.
+            new Dictionary<string, string?> { ["LlmGateway:StreamIdleTimeout"] = "00:00:30", ["LlmGateway:FirstTokenTimeout"] = "00:01:00" },
             services => services.AddSingleton<TimeProvider>(time));
         var address = host.StartKestrel();
         using var client = new HttpClient { BaseAddress = address };

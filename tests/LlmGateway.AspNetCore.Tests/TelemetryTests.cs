@@ -256,6 +256,44 @@ public sealed class TelemetryTests : IDisposable
     }
 
     [Fact]
+    public async Task PatientRetry_OnTheFirstInstance_IsOnItsAttemptSpanAndTheRequestSpan()
+    {
+        _upstream.Given(Request.Create().WithPath("/primary/v1/chat/completions").UsingPost()).InScenario("flaky").WillSetStateTo("recovered")
+            .RespondWith(Response.Create().WithStatusCode(500).WithBody("""{"error":{"message":"down","type":"server_error","param":null,"code":null}}"""));
+        _upstream.Given(Request.Create().WithPath("/primary/v1/chat/completions").UsingPost()).InScenario("flaky").WhenStateIs("recovered")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Bodies.ChatCompletion));
+        using var host = new GatewayHost(openAIBaseUrl: null, new Dictionary<string, string?>
+        {
+            ["LlmGateway:Providers:primary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:primary:BaseUrl"] = _upstream.Urls[0] + "/primary/v1",
+            ["LlmGateway:Providers:primary:ApiKey"] = TestKeys.Upstream,
+            ["LlmGateway:Providers:secondary:Type"] = "OpenAI",
+            ["LlmGateway:Providers:secondary:BaseUrl"] = _upstream.Urls[0] + "/secondary/v1",
+            ["LlmGateway:Providers:secondary:ApiKey"] = TestKeys.Upstream,
+            ["LlmGateway:Models:smart:Targets:0:Provider"] = "primary",
+            ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o",
+            ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",
+            ["LlmGateway:Models:smart:Targets:1:Model"] = "gpt-4o-mini",
+        });
+        using var client = host.CreateClient();
+        var trace = NewTrace();
+
+        using var response = await PostAsync(client, """{"model":"smart","messages":[{"role":"user","content":"Hi"}]}""", trace);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var spans = await SpansAsync(trace, 2);
+        var request = spans.Single(s => s.Kind == ActivityKind.Internal);
+        request.GetTagItem("llmgateway.attempts").Should().Be(1);
+        request.GetTagItem("llmgateway.retries").Should().Be(1);
+        var attempt = spans.Should().ContainSingle(s => s.Kind == ActivityKind.Client).Subject;
+        attempt.GetTagItem("llmgateway.provider").Should().Be("primary");
+        attempt.GetTagItem("llmgateway.retries").Should().Be(1);
+        attempt.GetTagItem("llmgateway.retry.patient").Should().Be(true);
+        attempt.Events.Should().ContainSingle(e => e.Name == "llmgateway.retry")
+            .Which.Tags.Should().Contain(new KeyValuePair<string, object?>("llmgateway.retry.reason", "server_error"));
+    }
+
+    [Fact]
     public async Task CachedChat_SecondRequest_IsAHitWithNoAttemptSpanAndNoTokens()
     {
         using var host = Host(("LlmGateway:Cache:Enabled", "true"));
@@ -297,7 +335,7 @@ public sealed class TelemetryTests : IDisposable
 
         await EventuallyAsync(() => _logs.Lines.Count(l => l.Contains("EventId=3010", StringComparison.Ordinal) || l.Contains(" answered ", StringComparison.Ordinal)) >= 4, "each request writes its line when it ends");
         LineOf("req-telemetry-plain").Should().Contain("/v1/chat/completions answered 200 in ")
-            .And.Contain("provider openai, model gpt-4o-mini, 1 attempt(s), tokens 9 in / 3 out, cache MISS, error -")
+            .And.Contain("provider openai, model gpt-4o-mini, 1 attempt(s), retries 0, tokens 9 in / 3 out, cache MISS, error -")
             .And.Contain("LatencyMs=");
         LineOf("req-telemetry-cached").Should().Contain("answered 200").And.Contain("0 attempt(s)").And.Contain("cache HIT");
         LineOf("req-telemetry-stream").Should().Contain("answered 200").And.Contain("tokens 7 in / 2 out").And.Contain("error -");

@@ -216,12 +216,14 @@ public class LlmGatewayServiceCollectionExtensionsTests
             ["LlmGateway:Auth:Keys:0:Key"] = "lgw-0123456789abcdef",
             ["LlmGateway:Auth:Keys:0:TokensPerMinute"] = "",
             ["LlmGateway:RequestBudget"] = "",
+            ["LlmGateway:FirstTokenTimeout"] = "",
         });
 
         var options = CurrentOptions(services);
 
         options.Auth.Keys.Should().ContainSingle().Which.TokensPerMinute.Should().BeNull();
         options.RequestBudget.Should().BeNull();
+        options.FirstTokenTimeout.Should().BeNull("an empty value turns the 30 s default off");
     }
 
     [Fact]

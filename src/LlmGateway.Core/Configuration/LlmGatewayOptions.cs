@@ -45,11 +45,14 @@ public sealed class LlmGatewayOptions
     public TimeSpan? RequestBudget { get; set; }
 
     /// <summary>
-    /// Gets or sets how long a stream may take to send its first event before the gateway gives up on that target
-    /// and, nothing having reached the client yet, fails over to the next. Unset: only
-    /// <see cref="StreamIdleTimeout"/> applies.
+    /// Gets or sets how long a streamed attempt may take to get the upstream's response headers and its first event
+    /// (the first byte the client would see) before the gateway gives up on that target and, nothing having reached
+    /// the client yet, fails over to the next at once, without retrying the silent target. Defaults to 30 seconds;
+    /// raise it for models that think for longer before their first event. Null: a stream's headers are bounded by
+    /// <see cref="RequestTimeout"/> and its first event by <see cref="StreamIdleTimeout"/> only. Non-streamed requests
+    /// are bounded by <see cref="RequestTimeout"/>.
     /// </summary>
-    public TimeSpan? FirstTokenTimeout { get; set; }
+    public TimeSpan? FirstTokenTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the per-target circuit settings (<c>LlmGateway:Circuit</c>).</summary>
     public CircuitOptions Circuit { get; set; } = new();

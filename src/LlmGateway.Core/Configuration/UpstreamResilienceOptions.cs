@@ -23,6 +23,15 @@ public sealed class UpstreamResilienceOptions
     /// for longer goes back to the client at once, with its <c>retry-after</c>. Defaults to 10 seconds.</summary>
     public TimeSpan MaxRetryWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Gets or sets the longest wait sat out on a target while other targets remain. Such a target is retried at
+    /// most once, and only where waiting pays: after a 500, 502 or 503 (a short jittered backoff from
+    /// <see cref="BaseDelay"/>, or the <c>Retry-After</c> it sent when that is within this), or after a 429 whose
+    /// <c>Retry-After</c> (or rate-limit reset) is within this; anything else, or a longer wait, fails over to the next
+    /// target at once. The last target a request may try keeps the full <see cref="MaxRetries"/>. No wait outlasts
+    /// <see cref="LlmGatewayOptions.RequestBudget"/> or, for a stream, <see cref="LlmGatewayOptions.FirstTokenTimeout"/>.
+    /// 0 fails over at once. Defaults to 3 seconds.</summary>
+    public TimeSpan Patience { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Gets or sets the share of failed calls (5xx, 408, connection failures; not 429) in
     /// <see cref="SamplingDuration"/> that trips an upstream's circuit, above 0 and at most 1. Defaults to 0.5.</summary>
     public double FailureRatio { get; set; } = 0.5;

@@ -19,6 +19,10 @@ public sealed class GatewayResponseTelemetry
     /// <summary>Gets how many targets were tried; 0 when the answer came without any (from the cache, or refused).</summary>
     public int Attempts => _telemetry.Attempts;
 
+    /// <summary>Gets how many times the attempts were retried on the same target (a short wait after a 429 or a
+    /// transient server error, see <see cref="UpstreamResilienceOptions.Patience"/>); 0 when none was.</summary>
+    public int Retries => _telemetry.Retries;
+
     /// <summary>Gets the input tokens the upstream reported, or null when it reported none (yet).</summary>
     public long? InputTokens => _telemetry.Usage?.PromptTokens;
 

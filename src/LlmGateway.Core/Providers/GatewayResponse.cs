@@ -54,6 +54,10 @@ public sealed class GatewayResponse : IAsyncDisposable
     /// configuration spells it, or <see cref="Internal.RouteTable.UnresolvedModel"/> for a model the client made up.</summary>
     internal string? UsageModel { get; set; }
 
+    /// <summary>Gets or sets what the upstream handler did in the attempt that gave this answer (its retries, a
+    /// first-byte timeout), for the attempt's telemetry.</summary>
+    internal LlmGateway.Internal.UpstreamCallState? UpstreamCall { get; set; }
+
     /// <summary>Gets or sets the upstream's own request id, when it sent one (see <see cref="UpstreamRequests.RequestId"/>);
     /// a provider sets it on the response it made.</summary>
     public string? UpstreamRequestId { get; set; }

@@ -46,10 +46,16 @@ public sealed class ProviderRequest
     public string? ResourcePath { get; init; }
 
     /// <summary>
-    /// Gets a value indicating whether the provider may retry on the same upstream. The gateway turns it off while
-    /// other targets remain, so a failing target hands over to the next at once instead of being retried first.
+    /// Gets a value indicating whether the provider may retry on the same upstream as usual. The gateway turns it off
+    /// while other targets remain: the upstream handler (<see cref="UpstreamRequests.Prepare"/>) then retries at most
+    /// once, and only where waiting pays (<see cref="UpstreamResilienceOptions.Patience"/>), so a failing target hands
+    /// over to the next instead of being retried at length first.
     /// </summary>
     public bool AllowRetries { get; init; } = true;
+
+    /// <summary>Gets what the gateway and the upstream handler share about this attempt (its retry deadline, the
+    /// retries made); null for a request the gateway's pipeline did not make.</summary>
+    internal LlmGateway.Internal.UpstreamCallState? Upstream { get; init; }
 
     /// <summary>
     /// Gets the time this call may take, when the request's remaining budget is shorter than the provider's own

@@ -36,8 +36,8 @@ public static class UpstreamRequests
     }
 
     /// <summary>
-    /// Marks an upstream request message for the resilience handler: no retry on the same upstream when
-    /// <see cref="ProviderRequest.AllowRetries"/> is off (another target will be tried), and the caller its outcome
+    /// Marks an upstream request message for the resilience handler: at most one patient retry on the same upstream
+    /// when <see cref="ProviderRequest.AllowRetries"/> is off (another target will be tried), and the caller its outcome
     /// counts for in the upstream's circuit (<see cref="ProviderRequest.CallerId"/>). Call it for every message sent
     /// for a <see cref="ProviderRequest"/>.
     /// </summary>

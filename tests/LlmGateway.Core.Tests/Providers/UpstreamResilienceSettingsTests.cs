@@ -55,12 +55,17 @@ public sealed class UpstreamResilienceSettingsTests : IDisposable
         _upstream.Dispose();
     }
 
-    private async Task<HttpStatusCode> SendAsync(string path, bool noRetry = false, string? caller = null)
+    private async Task<HttpStatusCode> SendAsync(string path, bool noRetry = false, string? caller = null, bool patient = false)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, _upstream.Url + path) { Content = new StringContent("{}") };
         if (noRetry)
         {
             message.Options.Set(UpstreamHttpClient.NoRetry, true);
+        }
+
+        if (patient)
+        {
+            message.Options.Set(UpstreamHttpClient.Patient, true);
         }
 
         if (caller is not null)
@@ -100,6 +105,17 @@ public sealed class UpstreamResilienceSettingsTests : IDisposable
         Reload("MaxRetries", "4");
         (await SendAsync("/fail")).Should().Be(HttpStatusCode.ServiceUnavailable);
         Attempts("/fail").Should().Be(9, "the first attempt and four retries");
+    }
+
+    [Fact]
+    public async Task Patience_ChangedByAReload_TurnsPatientRetriesOnAndOff()
+    {
+        (await SendAsync("/fail", patient: true)).Should().Be(HttpStatusCode.ServiceUnavailable);
+        Attempts("/fail").Should().Be(2, "one patient retry after a 503");
+
+        Reload("Patience", "00:00:00");
+        (await SendAsync("/fail", patient: true)).Should().Be(HttpStatusCode.ServiceUnavailable);
+        Attempts("/fail").Should().Be(3, "no patience: another target is tried at once");
     }
 
     [Fact]
@@ -181,6 +197,9 @@ public sealed class UpstreamResilienceSettingsTests : IDisposable
         (await SendAsync("/fail")).Should().Be(HttpStatusCode.ServiceUnavailable);
         events.Count(e => e == ("OnRetry", UpstreamResilience.RetryName)).Should().Be(2);
 
+        (await SendAsync("/fail", patient: true)).Should().Be(HttpStatusCode.ServiceUnavailable);
+        events.Count(e => e == ("OnRetry", UpstreamResilience.RetryName)).Should().Be(3, "a patient retry is reported like any other");
+
         Reload("MinimumThroughput", "2");
         (await SendAsync("/fail", noRetry: true, caller: "key-a")).Should().Be(HttpStatusCode.ServiceUnavailable);
         events.Should().NotContain(e => e.Strategy == UpstreamResilience.CircuitName);
@@ -223,6 +242,8 @@ public sealed class UpstreamResilienceSettingsTests : IDisposable
     [InlineData("MaxRetries", "11", "LlmGateway:Resilience:MaxRetries must be from 0 to 10.")]
     [InlineData("BaseDelay", "-00:00:01", "LlmGateway:Resilience:BaseDelay must be from 00:00:00 to 00:01:00.")]
     [InlineData("MaxRetryWait", "01:00:00", "LlmGateway:Resilience:MaxRetryWait must be from 00:00:00 to 00:10:00.")]
+    [InlineData("Patience", "00:01:01", "LlmGateway:Resilience:Patience must be from 00:00:00 to 00:01:00.")]
+    [InlineData("Patience", "-00:00:01", "LlmGateway:Resilience:Patience must be from 00:00:00 to 00:01:00.")]
     [InlineData("FailureRatio", "0", "LlmGateway:Resilience:FailureRatio must be above 0 and at most 1.")]
     [InlineData("FailureRatio", "1.5", "LlmGateway:Resilience:FailureRatio must be above 0 and at most 1.")]
     [InlineData("MinimumThroughput", "1", "LlmGateway:Resilience:MinimumThroughput must be at least 2.")]

@@ -42,12 +42,22 @@ public sealed class UpstreamResilienceTests : IDisposable
         return UpstreamHttpClient.CreateInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>(), "LlmGateway.Test");
     }
 
-    private static HttpRequestMessage Request(string url = "http://upstream.test/v1/chat/completions", bool noRetry = false, string? caller = null)
+    private static HttpRequestMessage Request(string url = "http://upstream.test/v1/chat/completions", bool noRetry = false, string? caller = null, bool patient = false, UpstreamCallState? call = null)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{}") };
         if (noRetry)
         {
             message.Options.Set(UpstreamHttpClient.NoRetry, true);
+        }
+
+        if (patient)
+        {
+            message.Options.Set(UpstreamHttpClient.Patient, true);
+        }
+
+        if (call is not null)
+        {
+            message.Options.Set(UpstreamHttpClient.Call, call);
         }
 
         if (caller is not null)
@@ -118,6 +128,127 @@ public sealed class UpstreamResilienceTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         _upstream.Attempts.Should().HaveCount(1);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    public async Task Patient_TransientServerErrorThenSuccess_RetriesOnceAfterAShortJitteredBackoff(HttpStatusCode status)
+    {
+        _upstream.Script(status, HttpStatusCode.OK);
+        var call = new UpstreamCallState();
+
+        using var response = await SendAsync(Client(), Request(patient: true, call: call));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _upstream.Attempts.Should().HaveCount(2);
+        _clock.Waits.Should().ContainSingle().Which.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(375)).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(625));
+        call.Reasons.Should().Equal("server_error");
+        call.Patient.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Patient_ServerErrorTwice_ReturnsTheSecondFailureAfterOneRetry()
+    {
+        _upstream.Script(HttpStatusCode.ServiceUnavailable, HttpStatusCode.InternalServerError, HttpStatusCode.OK);
+
+        using var response = await SendAsync(Client(), Request(patient: true));
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        _upstream.Attempts.Should().HaveCount(2, "another target is waiting: one patient retry at most");
+    }
+
+    [Fact]
+    public async Task Patient_RateLimitedWithinThePatience_WaitsItOutAndRetriesOnce()
+    {
+        _upstream.Script(Answer(HttpStatusCode.TooManyRequests, retryAfterSeconds: 2), Answer(HttpStatusCode.OK));
+        var call = new UpstreamCallState();
+
+        using var response = await SendAsync(Client(), Request(patient: true, call: call));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _clock.Waits.Should().Equal(TimeSpan.FromSeconds(2));
+        (_upstream.Attempts[1] - _upstream.Attempts[0]).Should().Be(TimeSpan.FromSeconds(2));
+        call.Reasons.Should().Equal("rate_limited");
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(60)]
+    public async Task Patient_RateLimitedForLongerThanThePatience_ReturnsAtOnce(int retryAfterSeconds)
+    {
+        _upstream.Script(Answer(HttpStatusCode.TooManyRequests, retryAfterSeconds), Answer(HttpStatusCode.OK));
+
+        using var response = await SendAsync(Client(), Request(patient: true));
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        _upstream.Attempts.Should().HaveCount(1);
+        _clock.Waits.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Patient_ServerErrorAskingForALongWait_ReturnsAtOnce()
+    {
+        _upstream.Script(Answer(HttpStatusCode.ServiceUnavailable, retryAfterSeconds: 30), Answer(HttpStatusCode.OK));
+
+        using var response = await SendAsync(Client(), Request(patient: true));
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        _upstream.Attempts.Should().HaveCount(1);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.RequestTimeout)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    public async Task Patient_RateLimitWithoutAWaitOrATimeout_IsNotRetried(HttpStatusCode status)
+    {
+        _upstream.Script(status, HttpStatusCode.OK);
+
+        using var response = await SendAsync(Client(), Request(patient: true));
+
+        response.StatusCode.Should().Be(status);
+        _upstream.Attempts.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task Patient_ConnectionFailure_IsNotRetried()
+    {
+        _upstream.Script(new HttpRequestException("refused"), HttpStatusCode.OK);
+
+        var act = () => SendAsync(Client(), Request(patient: true));
+
+        await act.Should().ThrowAsync<HttpRequestException>();
+        _upstream.Attempts.Should().HaveCount(1);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WaitThatWouldOutlastTheDeadline_IsNotWaited(bool patient)
+    {
+        _upstream.Script(Answer(HttpStatusCode.TooManyRequests, retryAfterSeconds: 2), Answer(HttpStatusCode.OK));
+        var call = new UpstreamCallState { NotAfter = _clock.GetUtcNow() + TimeSpan.FromSeconds(1.5) };
+
+        using var response = await SendAsync(Client(), Request(patient: patient, call: call));
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "the request's budget ends before the wait would");
+        _upstream.Attempts.Should().HaveCount(1);
+        call.Retries.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Send_RetriesOnTheLastTarget_AreReportedToTheAttempt()
+    {
+        _upstream.Script(HttpStatusCode.ServiceUnavailable, new HttpRequestException("reset"), HttpStatusCode.OK);
+        var call = new UpstreamCallState();
+
+        using var response = await SendAsync(Client(), Request(call: call));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        call.Reasons.Should().Equal("server_error", "connection_failed");
+        call.Patient.Should().BeFalse();
     }
 
     [Theory]

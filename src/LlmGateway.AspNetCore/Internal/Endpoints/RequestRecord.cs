@@ -84,6 +84,7 @@ internal sealed class RequestRecord
             ClientText.ForLog(Response?.ProviderName ?? "-"),
             ClientText.ForLog(Response?.TargetModel ?? "-"),
             telemetry?.Attempts ?? 0,
+            telemetry?.Retries ?? 0,
             telemetry?.InputTokens ?? 0,
             telemetry?.OutputTokens ?? 0,
             telemetry?.CacheHit switch { true => "HIT", false => "MISS", null => "-" },

@@ -127,6 +127,11 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
             errors.Add($"{Prefix}Resilience:MaxRetryWait must be from 00:00:00 to 00:10:00.");
         }
 
+        if (resilience.Patience < TimeSpan.Zero || resilience.Patience > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{Prefix}Resilience:Patience must be from 00:00:00 to 00:01:00.");
+        }
+
         if (!(resilience.FailureRatio is > 0 and <= 1))
         {
             errors.Add($"{Prefix}Resilience:FailureRatio must be above 0 and at most 1.");

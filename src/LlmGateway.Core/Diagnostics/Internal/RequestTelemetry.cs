@@ -52,6 +52,9 @@ internal sealed class RequestTelemetry
     /// <summary>Gets how many targets were tried (0 when none was: refused, invalid, answered from the cache).</summary>
     public int Attempts { get; private set; }
 
+    /// <summary>Gets how many times attempts were retried on the same target by the upstream handler.</summary>
+    public int Retries { get; private set; }
+
     /// <summary>Gets the time spent inside attempts, up to the answer or a stream's first event.</summary>
     public TimeSpan UpstreamTime { get; private set; }
 
@@ -118,6 +121,11 @@ internal sealed class RequestTelemetry
     public void EndAttempt(Activity? activity, GatewayResponse response, TimeSpan elapsed)
     {
         UpstreamTime += elapsed;
+        if (response.UpstreamCall is { } upstream)
+        {
+            ReportUpstream(activity, upstream, response.ProviderName);
+        }
+
         if (activity is null)
         {
             return;
@@ -132,6 +140,38 @@ internal sealed class RequestTelemetry
         }
 
         activity.Stop();
+    }
+
+    /// <summary>What the upstream handler did in an attempt: its same-target retries (each counted in
+    /// <c>llmgateway.retries</c>, and on the attempt's span as <c>llmgateway.retries</c> and an event per retry), and a
+    /// first-byte timeout (<c>llmgateway.first_byte_timeouts</c>, <c>llmgateway.timeout</c> = <c>first_byte</c>).</summary>
+    private void ReportUpstream(Activity? activity, UpstreamCallState upstream, string? provider)
+    {
+        var reasons = upstream.Reasons;
+        if (reasons.Count > 0)
+        {
+            Retries += reasons.Count;
+            foreach (var reason in reasons)
+            {
+                _metrics.RecordRetry(Operation, provider, reason, upstream.Patient);
+            }
+
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("llmgateway.retries", reasons.Count);
+                activity.SetTag("llmgateway.retry.patient", upstream.Patient);
+                foreach (var reason in reasons)
+                {
+                    activity.AddEvent(new ActivityEvent("llmgateway.retry", tags: new ActivityTagsCollection { ["llmgateway.retry.reason"] = reason }));
+                }
+            }
+        }
+
+        if (upstream.FirstByteTimedOut)
+        {
+            _metrics.RecordFirstByteTimeout(Operation, provider);
+            activity?.SetTag("llmgateway.timeout", "first_byte");
+        }
     }
 
     /// <summary>An attempt that threw (the caller went away, or a bug).</summary>
@@ -246,6 +286,10 @@ internal sealed class RequestTelemetry
             activity.SetTag("gen_ai.provider.name", ProviderType is null ? null : ProviderName(ProviderType));
             activity.SetTag("llmgateway.provider", Provider);
             activity.SetTag("llmgateway.attempts", Attempts);
+            if (Retries > 0)
+            {
+                activity.SetTag("llmgateway.retries", Retries);
+            }
             activity.SetTag("llmgateway.cache.result", CacheHit switch { true => "hit", false => "miss", null => null });
             if (usage is { } reported)
             {

@@ -499,7 +499,7 @@ internal sealed class GatewayPipeline(
         IReadOnlyList<RouteTarget> candidates = targets.Count > 1 ? targets.OrderBy(t => health.IsOpen(t, caller)).ToList() : targets;
         GatewayResponse? last = null;
         var attempts = 0;
-        int? needsLargerThan = null;
+        ContextOverflow? overflow = null;
         var begun = timeProvider.GetTimestamp();
         foreach (var target in candidates)
         {
@@ -508,9 +508,9 @@ internal sealed class GatewayPipeline(
                 break;
             }
 
-            if (needsLargerThan is { } window && !(target.ContextWindow > window))
+            if (overflow?.Skips(target) == true)
             {
-                continue; // the prompt did not fit a window this size
+                continue; // the prompt did not fit this model, or a window this size
             }
 
             TimeSpan? remaining = table.Options.RequestBudget is { } budget ? budget - timeProvider.GetElapsedTime(begun) : null;
@@ -571,10 +571,10 @@ internal sealed class GatewayPipeline(
                 health.Succeeded(target, caller); // it answered: alive, whatever it thought of the request
             }
 
-            if (IsContextLengthExceeded(error) && target.ContextWindow is { } tooSmall)
+            if (IsContextLengthExceeded(error))
             {
-                // Not retryable on the same model: only a target with a larger window can take the prompt.
-                needsLargerThan = tooSmall;
+                // Not retryable on the same model: only a target with a larger (or unknown) window can take the prompt.
+                (overflow ??= new ContextOverflow()).Overflowed(target);
                 continue;
             }
 
@@ -661,6 +661,8 @@ internal sealed class GatewayPipeline(
             return WithProvider(GatewayResponse.FromError(keyError), provider);
         }
 
+        // A stream's headers and first event share one first-byte deadline; no retry wait runs past it or the budget.
+        using var firstByte = peek.Stream ? FirstByteDeadline.Start(routes.Current.Options, budget, timeProvider, cancellationToken) : null;
         var providerRequest = new ProviderRequest(request.Operation, body, target.Model, peek.Stream)
         {
             RequestId = request.RequestId,
@@ -670,32 +672,51 @@ internal sealed class GatewayPipeline(
             ApiKey = apiKey,
             CallerId = caller,
             ApiKeyFromCaller = request.ProviderApiKey is not null,
+            Upstream = UpstreamCallState.For(timeProvider, firstByte?.Limit ?? budget),
         };
 
-        if (bridged)
-        {
-            return await BridgeResponsesAsync(provider, providerRequest, peek.Stream, cancellationToken);
-        }
-
-        // CallAsync, inlined: one async layer fewer on every request.
         GatewayResponse response;
+        var token = firstByte?.Token ?? cancellationToken;
         try
         {
-            response = await provider.SendAsync(providerRequest, cancellationToken);
+            if (bridged)
+            {
+                response = await BridgeResponsesAsync(provider, providerRequest, peek.Stream, firstByte, token);
+            }
+            else
+            {
+                // CallAsync, inlined: one async layer fewer on every request.
+                try
+                {
+                    response = await provider.SendAsync(providerRequest, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    response = CallFailed(provider, ex);
+                }
+
+                response.ProviderName = provider.Name;
+                if (request.Operation == GatewayOperation.Responses && response.IsSuccess)
+                {
+                    // Stored responses are later asked for by id alone: remember who made each, on which instance.
+                    response = await resourceOwners.TrackAsync(response, provider.Name, ResourceOwners.OwnerOf(request));
+                }
+
+                if (response.Events is not null)
+                {
+                    response = await PrefetchFirstEventAsync(response, firstByte ?? FirstByteDeadline.Unbounded(timeProvider, cancellationToken));
+                }
+            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception) when (firstByte is { Expired: true })
         {
-            response = CallFailed(provider, ex);
+            // A silent upstream: its attempt, retries included, ends here (however the cancelled call ended), and the
+            // request fails over at once.
+            response = WithProvider(GatewayResponse.FromError(firstByte!.TimedOut(logger, provider.Name, providerRequest.Upstream)), provider);
         }
 
-        response.ProviderName = provider.Name;
-        if (request.Operation == GatewayOperation.Responses && response.IsSuccess)
-        {
-            // Stored responses are later asked for by id alone: remember who made each, on which instance.
-            response = await resourceOwners.TrackAsync(response, provider.Name, ResourceOwners.OwnerOf(request));
-        }
-
-        return response.Events is null ? response : await PrefetchFirstEventAsync(response, budget, cancellationToken);
+        response.UpstreamCall = providerRequest.Upstream;
+        return response;
     }
 
     /// <summary>
@@ -830,7 +851,7 @@ internal sealed class GatewayPipeline(
     /// The Responses API for a provider that speaks only chat (Gemini): the request is translated to chat, the chat
     /// answer back to a response object, or a chat stream to the Responses event stream.
     /// </summary>
-    private async ValueTask<GatewayResponse> BridgeResponsesAsync(ILlmProvider provider, ProviderRequest request, bool stream, CancellationToken cancellationToken)
+    private async ValueTask<GatewayResponse> BridgeResponsesAsync(ILlmProvider provider, ProviderRequest request, bool stream, FirstByteDeadline? firstByte, CancellationToken cancellationToken)
     {
         byte[]? chatBody;
         GatewayError? invalid;
@@ -853,7 +874,7 @@ internal sealed class GatewayPipeline(
             return WithProvider(GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UnsupportedOperation, $"The provider '{provider.Name}' cannot stream.", "stream")), provider);
         }
 
-        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId, ApiKeyFromCaller = request.ApiKeyFromCaller }, cancellationToken);
+        var chat = await CallAsync(provider, new ProviderRequest(GatewayOperation.ChatCompletions, chatBody, request.Model, stream) { RequestId = request.RequestId, ApiKey = request.ApiKey, CallerId = request.CallerId, ApiKeyFromCaller = request.ApiKeyFromCaller, AllowRetries = request.AllowRetries, Timeout = request.Timeout, Upstream = request.Upstream }, cancellationToken);
         if (!chat.IsSuccess)
         {
             return chat;
@@ -863,7 +884,7 @@ internal sealed class GatewayPipeline(
         {
             var events = GatewayResponse.FromEvents(ChatStreamToResponsesEvents.TranslateAsync(chunks, request.Model, cancellationToken), endsWithDone: false);
             events.ProviderName = provider.Name;
-            return await PrefetchFirstEventAsync(events, request.Timeout, cancellationToken);
+            return await PrefetchFirstEventAsync(events, firstByte ?? FirstByteDeadline.Unbounded(timeProvider, cancellationToken));
         }
 
         using var completion = System.Text.Json.JsonDocument.Parse(chat.Body);
@@ -914,48 +935,28 @@ internal sealed class GatewayPipeline(
 
     /// <summary>
     /// Waits for a stream's first event. A stream that fails before it (an upstream that answers 200 and then
-    /// breaks or stays silent) becomes an error response, since no byte has reached the client yet.
+    /// breaks or stays silent past <paramref name="deadline"/>) becomes an error response, since no byte has reached
+    /// the client yet. The deadline is disarmed once the first event is in, and the stream then owns it.
     /// </summary>
-    private async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, TimeSpan? budget, CancellationToken cancellationToken)
+    private static async ValueTask<GatewayResponse> PrefetchFirstEventAsync(GatewayResponse response, FirstByteDeadline deadline)
     {
-        // The first-token deadline (and what is left of the request's budget) is armed only until the first event:
-        // the stream then lives on the idle timeout.
-        var firstToken = routes.Current.Options.FirstTokenTimeout;
-        if (budget is { } left && (firstToken is null || left < firstToken))
-        {
-            firstToken = left;
-        }
-
-        var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        if (firstToken is { } wait)
-        {
-            deadline.CancelAfter(wait);
-        }
-
-        var enumerator = response.Events!.GetAsyncEnumerator(linked.Token);
+        var enumerator = response.Events!.GetAsyncEnumerator(deadline.Token);
         bool hasFirst;
         try
         {
             hasFirst = await enumerator.MoveNextAsync();
-            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+            deadline.Disarm();
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             await enumerator.DisposeAsync();
             await response.DisposeAsync();
-            linked.Dispose();
-            deadline.Dispose();
-            return WithProvider(
-                GatewayResponse.FromError(new GatewayError(GatewayErrorKind.UpstreamTimeout, $"The upstream sent no first token within {firstToken} (LlmGateway:FirstTokenTimeout).")),
-                response.ProviderName);
+            throw; // a first-byte timeout, answered by the attempt
         }
         catch (LlmGatewayException ex)
         {
             await enumerator.DisposeAsync();
             await response.DisposeAsync();
-            linked.Dispose();
-            deadline.Dispose();
             var error = ex.Error.Kind == GatewayErrorKind.StreamInterrupted && ex.Error.UpstreamBody.IsEmpty
                 ? new GatewayError(GatewayErrorKind.StreamInterrupted, ex.Error.Message)
                 : ex.Error;
@@ -965,12 +966,10 @@ internal sealed class GatewayPipeline(
         {
             await enumerator.DisposeAsync();
             await response.DisposeAsync();
-            linked.Dispose();
-            deadline.Dispose();
             throw;
         }
 
-        var prefetched = new PrefetchedEvents(enumerator, hasFirst, [linked, deadline]);
+        var prefetched = new PrefetchedEvents(enumerator, hasFirst, deadline.Adopt());
         return response.WithEvents(prefetched, prefetched);
     }
 

@@ -13,8 +13,10 @@ namespace LlmGateway.Internal;
 /// jittered exponential backoff, for connection failures, 408, 5xx and 429, honouring <c>Retry-After</c>; a 429 that
 /// asks for a longer wait than <see cref="UpstreamResilienceOptions.MaxRetryWait"/> (by default
 /// <see cref="MaxRetryWait"/>) goes back to the client at once with its <c>retry-after</c> rather than holding the
-/// request. Retries happen only before any byte reached the client: the handler wraps sending and receiving the
-/// headers, nothing after.</item>
+/// request. While other targets remain (<see cref="Patient"/>), at most one retry, and only where waiting pays
+/// (<see cref="UpstreamResilienceOptions.Patience"/>). No wait runs past the attempt's deadline
+/// (<see cref="UpstreamCallState.NotAfter"/>). Retries happen only before any byte reached the client: the handler
+/// wraps sending and receiving the headers, nothing after.</item>
 /// <item>One circuit breaker per upstream (scheme, host and port): by default when half the calls in 30 s (at least
 /// 20) fail, calls to that upstream fail at once with 503 for 15 s, then one is let through to probe it; when the
 /// failures are one caller's own, only that caller's calls do (<see cref="CircuitScope"/>).</item>
@@ -34,20 +36,32 @@ namespace LlmGateway.Internal;
 /// </remarks>
 internal static class UpstreamHttpClient
 {
-    /// <summary>Set on a request message to keep the handler from retrying it (another target will be tried).</summary>
+    /// <summary>Set on a request message to keep the handler from retrying it at all.</summary>
     public static readonly HttpRequestOptionsKey<bool> NoRetry = new("LlmGateway.NoRetry");
+
+    /// <summary>Set on a request message while other targets remain: the handler retries it at most once, and only
+    /// where waiting pays (<see cref="UpstreamResilienceOptions.Patience"/>).</summary>
+    public static readonly HttpRequestOptionsKey<bool> Patient = new("LlmGateway.Patient");
+
+    /// <summary>Set on a request message to share the attempt's state with the handler (<see cref="UpstreamCallState"/>).</summary>
+    public static readonly HttpRequestOptionsKey<UpstreamCallState> Call = new("LlmGateway.Call");
 
     /// <summary>Set on a request message to name the caller its outcome counts for in the upstream's circuit
     /// (<see cref="CircuitScope.CallerOf"/>); a message without it counts as in-process.</summary>
     public static readonly HttpRequestOptionsKey<string> Caller = new("LlmGateway.Caller");
 
-    /// <summary>Marks a request message according to <see cref="ProviderRequest.AllowRetries"/> and
-    /// <see cref="ProviderRequest.CallerId"/>.</summary>
+    /// <summary>Marks a request message according to <see cref="ProviderRequest.AllowRetries"/>,
+    /// <see cref="ProviderRequest.CallerId"/> and <see cref="ProviderRequest.Upstream"/>.</summary>
     public static void Apply(HttpRequestMessage message, ProviderRequest request)
     {
         if (!request.AllowRetries)
         {
-            message.Options.Set(NoRetry, true);
+            message.Options.Set(Patient, true);
+        }
+
+        if (request.Upstream is { } call)
+        {
+            message.Options.Set(Call, call);
         }
 
         if (request.CallerId is { } caller)

@@ -22,6 +22,9 @@ namespace LlmGateway.Internal;
 /// <c>SelectPipelineByAuthority</c>'s per-request key lookup and per-authority pipelines are not needed), and lean
 /// telemetry: a call that needs no retry reports nothing (<see cref="QuietTelemetry"/>), so the events, logs and
 /// metrics are the retries and the circuit's changes, not a line per request.</para>
+/// <para>While other targets remain, the retry is patient rather than off: at most one, after a 500, 502 or 503, or a
+/// 429 whose wait is within <see cref="UpstreamResilienceOptions.Patience"/>; every retry is reported to the attempt's
+/// <see cref="UpstreamCallState"/> (and, as always, through Polly's telemetry as <c>OnRetry</c>).</para>
 /// <para>Retries happen only before any byte reached the client, because the handler covers sending the request and
 /// receiving the response headers; the body is read afterwards, outside it.</para>
 /// </remarks>
@@ -40,8 +43,8 @@ internal static class UpstreamResilience
     /// <summary>The most retries <see cref="UpstreamResilienceOptions.MaxRetries"/> may ask for.</summary>
     public const int MaxRetriesLimit = 10;
 
-    /// <summary>The wait an upstream asked for, found by the retry predicate for the delay generator.</summary>
-    private static readonly ResiliencePropertyKey<TimeSpan?> s_askedDelay = new("LlmGateway.AskedDelay");
+    /// <summary>The wait before the next retry, chosen by the retry predicate for the delay generator.</summary>
+    private static readonly ResiliencePropertyKey<TimeSpan?> s_delay = new("LlmGateway.RetryDelay");
 
     /// <summary>Adds the pipeline to the named client <paramref name="client"/>.</summary>
     public static void AddTo(IHttpClientBuilder client)
@@ -55,7 +58,8 @@ internal static class UpstreamResilience
         var services = context.ServiceProvider;
         context.EnableReloads<LlmGatewayOptions>();
         var options = context.GetOptions<LlmGatewayOptions>().Resilience ?? new UpstreamResilienceOptions();
-        builder.TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        builder.TimeProvider = clock;
         if (builder.TelemetryListener is { } telemetry and not QuietTelemetry)
         {
             builder.TelemetryListener = new QuietTelemetry(telemetry);
@@ -63,7 +67,7 @@ internal static class UpstreamResilience
 
         if (options.MaxRetries > 0)
         {
-            AddRetry(builder, options);
+            AddRetry(builder, options, clock);
         }
 
         var circuits = services.GetRequiredService<UpstreamCircuits>();
@@ -78,57 +82,119 @@ internal static class UpstreamResilience
         }
     }
 
-    private static void AddRetry(ResiliencePipelineBuilder<HttpResponseMessage> builder, UpstreamResilienceOptions options)
+    private static void AddRetry(ResiliencePipelineBuilder<HttpResponseMessage> builder, UpstreamResilienceOptions options, TimeProvider clock)
     {
-        var maxRetries = Math.Min(options.MaxRetries, MaxRetriesLimit);
-        var baseDelay = options.BaseDelay;
-        var maxWait = options.MaxRetryWait;
+        var settings = new RetrySettings(
+            Math.Min(options.MaxRetries, MaxRetriesLimit),
+            options.BaseDelay,
+            options.MaxRetryWait,
+            options.Patience < options.MaxRetryWait ? options.Patience : options.MaxRetryWait,
+            clock);
         builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
         {
             Name = RetryName,
-            MaxRetryAttempts = maxRetries,
-            ShouldHandle = args => ShouldRetryAsync(args, maxRetries, maxWait),
-            DelayGenerator = args => new ValueTask<TimeSpan?>(
-                args.Context.Properties.GetValue(s_askedDelay, null) ?? Backoff(args.AttemptNumber, baseDelay, maxWait)),
+            MaxRetryAttempts = settings.MaxRetries,
+            ShouldHandle = args => ShouldRetryAsync(args, settings),
+            DelayGenerator = static args => new ValueTask<TimeSpan?>(args.Context.Properties.GetValue(s_delay, null)),
+            OnRetry = static args =>
+            {
+                if (args.Context.GetRequestMessage() is { } request && request.Options.TryGetValue(UpstreamHttpClient.Call, out var call) && call is not null)
+                {
+                    call.Retried(ReasonOf(args.Outcome), IsPatient(request));
+                }
+
+                return default;
+            },
         });
     }
 
-    /// <summary>Whether an attempt's outcome is worth another attempt on the same upstream; for a response, also finds
-    /// the wait the upstream asked for (too long a wait: no retry, the caller gets the status and its retry-after).</summary>
-    private static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args, int maxRetries, TimeSpan maxWait)
+    /// <summary>Whether an attempt's outcome is worth another attempt on the same upstream, and after what wait (kept
+    /// for the delay generator). A message marked <see cref="UpstreamHttpClient.Patient"/> (other targets remain) is
+    /// retried at most once, only after a 500, 502 or 503, or a 429 asking for a wait within the patience; a wait the
+    /// upstream asks for that is too long, or one that would run past the attempt's deadline
+    /// (<see cref="UpstreamCallState.NotAfter"/>), is no retry: the caller, or the next target, gets the answer.</summary>
+    private static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args, RetrySettings settings)
     {
         var context = args.Context;
-        context.Properties.Set(s_askedDelay, null);
-        if (args.AttemptNumber >= maxRetries || context.CancellationToken.IsCancellationRequested)
+        context.Properties.Set(s_delay, null);
+        if (args.AttemptNumber >= settings.MaxRetries || context.CancellationToken.IsCancellationRequested)
         {
             return false; // the last attempt: its answer goes back as it is (and a 429's body is not read here)
         }
 
-        if (context.GetRequestMessage() is { } request && request.Options.TryGetValue(UpstreamHttpClient.NoRetry, out var noRetry) && noRetry)
+        var request = context.GetRequestMessage();
+        UpstreamCallState? call = null;
+        var patient = false;
+        if (request is not null)
         {
-            return false;
+            if (request.Options.TryGetValue(UpstreamHttpClient.NoRetry, out var noRetry) && noRetry)
+            {
+                return false;
+            }
+
+            patient = IsPatient(request);
+            request.Options.TryGetValue(UpstreamHttpClient.Call, out call);
         }
 
+        if (patient && (args.AttemptNumber >= 1 || settings.Patience <= TimeSpan.Zero))
+        {
+            return false; // another target is waiting: one patient retry at most
+        }
+
+        TimeSpan delay;
         if (args.Outcome.Exception is { } exception)
         {
-            return exception is HttpRequestException and not UpstreamCircuitOpenException;
-        }
+            if (patient || exception is not HttpRequestException || exception is UpstreamCircuitOpenException)
+            {
+                return false;
+            }
 
-        var response = args.Outcome.Result!;
-        if (!IsRetryable(response.StatusCode))
+            delay = Backoff(args.AttemptNumber, settings.BaseDelay, settings.MaxWait);
+        }
+        else
         {
-            return false;
+            var response = args.Outcome.Result!;
+            var status = response.StatusCode;
+            if (patient ? !IsWorthWaitingFor(status) : !IsRetryable(status))
+            {
+                return false;
+            }
+
+            var longest = patient ? settings.Patience : settings.MaxWait;
+            var asked = await UpstreamHttpClient.RequestedDelayAsync(response);
+            if (asked > longest || (patient && asked is null && status == HttpStatusCode.TooManyRequests))
+            {
+                return false; // too long a wait (or, with another target waiting, a rate limit that names none)
+            }
+
+            delay = asked ?? Backoff(args.AttemptNumber, settings.BaseDelay, longest);
         }
 
-        var asked = await UpstreamHttpClient.RequestedDelayAsync(response);
-        if (asked > maxWait)
+        if (call?.NotAfter is { } notAfter && settings.Clock.GetUtcNow() + delay >= notAfter)
         {
-            return false;
+            return false; // the wait would outlast the request's budget (or a stream's first-byte deadline)
         }
 
-        context.Properties.Set(s_askedDelay, asked);
+        context.Properties.Set(s_delay, delay);
         return true;
     }
+
+    /// <summary>Whether a status is worth one patient retry while other targets remain: a rate limit (when its wait is
+    /// short) or a transient server error; not a timeout (the upstream was slow: another target is faster).</summary>
+    private static bool IsWorthWaitingFor(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable;
+
+    private static bool IsPatient(HttpRequestMessage request) =>
+        request.Options.TryGetValue(UpstreamHttpClient.Patient, out var patient) && patient;
+
+    /// <summary>The reason of a retry, as the <c>llmgateway.retries</c> metric tags it.</summary>
+    internal static string ReasonOf(Outcome<HttpResponseMessage> outcome) => outcome.Result?.StatusCode switch
+    {
+        null => "connection_failed",
+        HttpStatusCode.TooManyRequests => "rate_limited",
+        HttpStatusCode.RequestTimeout => "request_timeout",
+        _ => "server_error",
+    };
 
     /// <summary>Whether a status is worth another attempt on the same upstream.</summary>
     public static bool IsRetryable(HttpStatusCode status) =>
@@ -165,6 +231,14 @@ internal static class UpstreamResilience
         }
     }
 }
+
+/// <summary>The retry settings of one pipeline, read from the options when it is built.</summary>
+/// <param name="MaxRetries">The most retries of a call on the last target.</param>
+/// <param name="BaseDelay">The median first backoff.</param>
+/// <param name="MaxWait">The longest wait before a retry.</param>
+/// <param name="Patience">The longest wait before a patient retry (at most <paramref name="MaxWait"/>).</param>
+/// <param name="Clock">The pipeline's clock.</param>
+internal sealed record RetrySettings(int MaxRetries, TimeSpan BaseDelay, TimeSpan MaxWait, TimeSpan Patience, TimeProvider Clock);
 
 /// <summary>The options of <see cref="UpstreamCircuitStrategy"/>: its name in telemetry.</summary>
 internal sealed class UpstreamCircuitStrategyOptions : ResilienceStrategyOptions
