@@ -21,6 +21,7 @@ internal sealed class GatewayMetrics
     public const string Attempts = "llmgateway.attempts";
     public const string Fallbacks = "llmgateway.fallbacks";
     public const string CircuitOpen = "llmgateway.circuit.open";
+    public const string Continuations = "llmgateway.continuations";
 
     // The GenAI conventions' bucket advice; OpenTelemetry's default buckets are made for milliseconds.
     private static readonly double[] s_secondsBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -33,6 +34,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _errors;
     private readonly Histogram<int> _attempts;
     private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _continuations;
 
     public GatewayMetrics(IMeterFactory meterFactory, TargetHealth health)
     {
@@ -44,6 +46,7 @@ internal sealed class GatewayMetrics
         _errors = meter.CreateCounter<long>(Errors, "{error}", "Requests answered with an error, or streams that failed after they started, by error type.");
         _attempts = meter.CreateHistogram(Attempts, "{attempt}", "Targets tried per routed request.", tags: null, new InstrumentAdvice<int> { HistogramBucketBoundaries = s_attemptBuckets });
         _fallbacks = meter.CreateCounter<long>(Fallbacks, "{request}", "Requests answered by a target other than the first one tried.");
+        _continuations = meter.CreateCounter<long>(Continuations, "{stream}", "Chat streams cut after output reached the client, by what became of them (llmgateway.continuation.outcome).");
         meter.CreateObservableGauge(CircuitOpen, () => Circuits(health), "{circuit}", "Whether a target's circuit is open (1) and requests skip it, or not (0); targets that never failed are not listed.");
     }
 
@@ -60,6 +63,10 @@ internal sealed class GatewayMetrics
     public void RecordAttempts(int attempts, in TagList tags) => _attempts.Record(attempts, tags);
 
     public void RecordFallback(in TagList tags) => _fallbacks.Add(1, tags);
+
+    /// <summary>Counts a cut stream and what became of it (see <see cref="StreamContinuation"/>).</summary>
+    public void RecordContinuation(string outcome, string operation) =>
+        _continuations.Add(1, new TagList { { "gen_ai.operation.name", operation }, { "llmgateway.continuation.outcome", outcome } });
 
     /// <summary>Counts an error; <paramref name="operation"/> is the GenAI operation name, when known.</summary>
     public void RecordError(string errorType, string? operation)
