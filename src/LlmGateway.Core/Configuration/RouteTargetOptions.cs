@@ -15,4 +15,8 @@ public sealed class RouteTargetOptions
     /// <summary>Gets or sets the order for <see cref="RoutingStrategies.Fallback"/>: lower first. Defaults to 0, then
     /// configuration order.</summary>
     public int Priority { get; set; }
+
+    /// <summary>Gets or sets whether this target continues a prefilled answer (see <see cref="ModelCatalogOptions.Prefill"/>);
+    /// null takes the catalog's value for the model, else the built-in default.</summary>
+    public bool? Prefill { get; set; }
 }

@@ -32,6 +32,11 @@ public sealed class GatewayResponseTelemetry
     /// <summary>Gets whether the answer came from the response cache; null when the cache did not take the request.</summary>
     public bool? CacheHit => _telemetry.CacheHit;
 
+    /// <summary>Gets what became of a stream that was cut after output reached the client and had a target left to
+    /// continue it: <c>prefill</c> or <c>restart</c> (continued that way), <c>diverged</c>, <c>exhausted</c> or
+    /// <c>unsafe</c> (ended with an error event); null when no such cut happened.</summary>
+    public string? Continuation => _telemetry.Continuation;
+
     /// <summary>Gets the call's <c>error.type</c> (the one its metrics and spans carry, such as
     /// <c>rate_limit_exceeded</c>), or null while it has not failed.</summary>
     public string? ErrorType => _telemetry.ErrorType;

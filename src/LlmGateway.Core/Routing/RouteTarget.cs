@@ -13,6 +13,12 @@ public sealed record RouteTarget(ILlmProvider Provider, string Model, int Weight
     /// <summary>Gets the model's input plus output price per million tokens (USD), when the catalog knows it.</summary>
     public decimal? Price { get; init; }
 
+    /// <summary>Gets whether the target continues a prefilled answer (a request ending with an <c>assistant</c>
+    /// message goes on from its text), so that a stream cut mid-answer can be continued on it from the text already
+    /// delivered: the alias target's setting, else the catalog's, else true for a Gemini instance and false for an
+    /// OpenAI one; null when unknown, which is treated as false.</summary>
+    public bool? Prefill { get; init; }
+
     // The name is asked for several times per request (health, in-flight counts, latency, telemetry): made once.
     private string? _name;
 
@@ -28,6 +34,7 @@ public sealed record RouteTarget(ILlmProvider Provider, string Model, int Weight
         Priority = original.Priority;
         ContextWindow = original.ContextWindow;
         Price = original.Price;
+        Prefill = original.Prefill;
     }
 
     /// <summary>Whether two targets have the same provider, model, weight, priority and facts.</summary>
@@ -40,8 +47,9 @@ public sealed record RouteTarget(ILlmProvider Provider, string Model, int Weight
         && Weight == other.Weight
         && Priority == other.Priority
         && ContextWindow == other.ContextWindow
-        && Price == other.Price;
+        && Price == other.Price
+        && Prefill == other.Prefill;
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Provider, Model, Weight, Priority, ContextWindow, Price);
+    public override int GetHashCode() => HashCode.Combine(Provider, Model, Weight, Priority, ContextWindow, Price, Prefill);
 }

@@ -88,6 +88,7 @@ internal sealed class RequestRecord
             telemetry?.InputTokens ?? 0,
             telemetry?.OutputTokens ?? 0,
             telemetry?.CacheHit switch { true => "HIT", false => "MISS", null => "-" },
-            telemetry?.ErrorType ?? _earlyError ?? "-");
+            telemetry?.ErrorType ?? _earlyError ?? "-",
+            telemetry?.Continuation ?? "-");
     }
 }

@@ -23,6 +23,7 @@ internal sealed class GatewayMetrics
     public const string CircuitOpen = "llmgateway.circuit.open";
     public const string Retries = "llmgateway.retries";
     public const string FirstByteTimeouts = "llmgateway.first_byte_timeouts";
+    public const string Continuations = "llmgateway.continuations";
 
     // The GenAI conventions' bucket advice; OpenTelemetry's default buckets are made for milliseconds.
     private static readonly double[] s_secondsBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -37,6 +38,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _firstByteTimeouts;
+    private readonly Counter<long> _continuations;
 
     public GatewayMetrics(IMeterFactory meterFactory, TargetHealth health)
     {
@@ -50,6 +52,7 @@ internal sealed class GatewayMetrics
         _fallbacks = meter.CreateCounter<long>(Fallbacks, "{request}", "Requests answered by a target other than the first one tried.");
         _retries = meter.CreateCounter<long>(Retries, "{retry}", "Retries of an attempt on the same target by the upstream handler, by reason; patient ones were made while other targets remained.");
         _firstByteTimeouts = meter.CreateCounter<long>(FirstByteTimeouts, "{attempt}", "Streamed attempts abandoned because the upstream sent no response headers and first event in time (LlmGateway:FirstTokenTimeout).");
+        _continuations = meter.CreateCounter<long>(Continuations, "{stream}", "Chat streams cut after output reached the client, by what became of them (llmgateway.continuation.outcome).");
         meter.CreateObservableGauge(CircuitOpen, () => Circuits(health), "{circuit}", "Whether a target's circuit is open (1) and requests skip it, or not (0); targets that never failed are not listed.");
     }
 
@@ -82,6 +85,9 @@ internal sealed class GatewayMetrics
         { "gen_ai.operation.name", operation },
         { "llmgateway.provider", provider },
     });
+    /// <summary>Counts a cut stream and what became of it (see <see cref="StreamContinuation"/>).</summary>
+    public void RecordContinuation(string outcome, string operation) =>
+        _continuations.Add(1, new TagList { { "gen_ai.operation.name", operation }, { "llmgateway.continuation.outcome", outcome } });
 
     /// <summary>Counts an error; <paramref name="operation"/> is the GenAI operation name, when known.</summary>
     public void RecordError(string errorType, string? operation)

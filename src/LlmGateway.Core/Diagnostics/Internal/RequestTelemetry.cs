@@ -67,6 +67,10 @@ internal sealed class RequestTelemetry
     /// <summary>Gets the <c>error.type</c> the call ended with, if it failed.</summary>
     public string? ErrorType { get; private set; }
 
+    /// <summary>Gets what became of the last cut of a stream (<see cref="StreamContinuation"/>'s outcomes), or null
+    /// when no stream was cut with a target left to continue it.</summary>
+    public string? Continuation { get; private set; }
+
     /// <summary>Gets the time since the call started.</summary>
     public TimeSpan Elapsed => _timeProvider.GetElapsedTime(_started);
 
@@ -219,6 +223,15 @@ internal sealed class RequestTelemetry
 
         response.RequestTelemetry = this;
         return response;
+    }
+
+    /// <summary>A stream was cut after output reached the client, and a continuation was tried: counted, and shown on
+    /// the request span.</summary>
+    public void Continued(string outcome)
+    {
+        Continuation = outcome;
+        _metrics.RecordContinuation(outcome, Operation);
+        _activity?.SetTag("llmgateway.continuation", outcome);
     }
 
     /// <summary>The pipeline threw: cancellation (the caller went away) or a bug.</summary>

@@ -25,6 +25,13 @@ internal sealed class GatewayPipeline(
 {
     private const string ProviderHeader = "x-llmgateway-provider";
 
+    private StreamContinuations? _continuations;
+
+    /// <summary>Continuation of chat streams cut after output reached the client; one per pipeline, made on first use
+    /// (a field initializer cannot share the constructor's parameters with the methods).</summary>
+    private StreamContinuations Continuations =>
+        _continuations ?? Interlocked.CompareExchange(ref _continuations, new StreamContinuations(health, inFlight, latency, timeProvider), null) ?? _continuations!;
+
     public async ValueTask<GatewayResponse> SendAsync(GatewayRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -562,7 +569,10 @@ internal sealed class GatewayPipeline(
             if (response.Error is not { } error)
             {
                 health.Succeeded(target, caller);
-                return response;
+
+                // A chat stream that is cut after output reached the client is continued on the candidates left.
+                return response.Events is null ? response
+                    : Continuations.WhenCut(response, table, request, candidates, target, attempts, begun, modelName, caller, call, AttemptAsync, cancellationToken);
             }
 
             last = response;

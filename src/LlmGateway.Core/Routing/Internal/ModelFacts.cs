@@ -41,6 +41,7 @@ internal sealed class ModelFacts
                 InputPrice = values.InputPrice ?? merged.InputPrice,
                 CachedInputPrice = values.CachedInputPrice ?? merged.CachedInputPrice,
                 OutputPrice = values.OutputPrice ?? merged.OutputPrice,
+                Prefill = values.Prefill ?? merged.Prefill,
             };
         }
 

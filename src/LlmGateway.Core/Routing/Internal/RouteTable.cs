@@ -62,7 +62,7 @@ internal sealed class RouteTable
             var strategy = strategies?.FirstOrDefault(s => string.Equals(s.Name, model.Strategy, StringComparison.OrdinalIgnoreCase));
             var targets = model.Targets
                 .Where(t => _byName.ContainsKey(t.Provider))
-                .Select(t => WithFacts(new RouteTarget(_byName[t.Provider], string.IsNullOrWhiteSpace(t.Model) ? alias : t.Model, t.Weight, t.Priority)))
+                .Select(t => WithPrefill(WithFacts(new RouteTarget(_byName[t.Provider], string.IsNullOrWhiteSpace(t.Model) ? alias : t.Model, t.Weight, t.Priority)), t.Prefill))
                 .ToArray();
             if (strategy is not null && targets.Length > 0)
             {
@@ -195,10 +195,21 @@ internal sealed class RouteTable
     private const int MaxResolved = 4096;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RouteTarget[]> _resolved = new(StringComparer.Ordinal);
 
-    /// <summary>A target with the catalog's context window and price of its model.</summary>
+    /// <summary>A target with the catalog's context window, price and prefill capability of its model; without a
+    /// catalog entry that says, the prefill capability is its provider type's (<see cref="DefaultPrefill"/>).</summary>
     public RouteTarget WithFacts(RouteTarget target) => Facts.Get(target.Model) is { } facts
-        ? target with { ContextWindow = facts.ContextWindow, Price = facts.InputPrice + facts.OutputPrice }
-        : target;
+        ? target with { ContextWindow = facts.ContextWindow, Price = facts.InputPrice + facts.OutputPrice, Prefill = facts.Prefill ?? DefaultPrefill(target.Provider) }
+        : WithPrefill(target, DefaultPrefill(target.Provider));
+
+    /// <summary>Whether a provider type's models continue a prefilled answer, unless the catalog or the alias target
+    /// says otherwise: Gemini's do, OpenAI's chat models answer afresh, any other type is unknown.</summary>
+    private static bool? DefaultPrefill(ILlmProvider provider) =>
+        provider.Type.Equals(ProviderTypes.Gemini, StringComparison.OrdinalIgnoreCase) ? true
+        : provider.Type.Equals(ProviderTypes.OpenAI, StringComparison.OrdinalIgnoreCase) ? false
+        : null;
+
+    private static RouteTarget WithPrefill(RouteTarget target, bool? prefill) =>
+        prefill is null || target.Prefill == prefill ? target : target with { Prefill = prefill };
 
     public LlmGatewayOptions Options { get; }
 

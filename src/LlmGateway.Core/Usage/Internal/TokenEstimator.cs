@@ -47,6 +47,9 @@ internal sealed class TokenEstimator
 
     private readonly Lazy<Tokenizer> _tokenizer = s_o200kBase;
 
+    /// <summary>Estimated tokens of a piece of generated text (a stream cut before its usage came).</summary>
+    public static int EstimateTextTokens(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : s_o200kBase.Value.CountTokens(text);
+
     /// <summary>Estimated prompt tokens of an OpenAI-format body: chat (<c>messages</c>, <c>tools</c>), embeddings
     /// (<c>input</c>), Responses (<c>input</c>, <c>instructions</c>, <c>tools</c>); 0 for other operations.</summary>
     public int EstimatePromptTokens(ReadOnlySpan<byte> body, GatewayOperation operation)
