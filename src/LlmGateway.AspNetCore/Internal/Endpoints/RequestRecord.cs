@@ -87,6 +87,7 @@ internal sealed class RequestRecord
             telemetry?.InputTokens ?? 0,
             telemetry?.OutputTokens ?? 0,
             telemetry?.CacheHit switch { true => "HIT", false => "MISS", null => "-" },
-            telemetry?.ErrorType ?? _earlyError ?? "-");
+            telemetry?.ErrorType ?? _earlyError ?? "-",
+            telemetry?.HedgeWon switch { true => "won", false => "lost", null => "-" });
     }
 }
