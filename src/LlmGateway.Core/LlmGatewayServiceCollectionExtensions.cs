@@ -76,6 +76,7 @@ public static class LlmGatewayServiceCollectionExtensions
         services.TryAddSingleton<InFlightCounter>();
         services.TryAddSingleton<TargetHealth>();
         services.TryAddSingleton<LatencyTracker>();
+        services.TryAddSingleton<StreamHedging>();
         services.TryAddSingleton<TargetStates>();
         RoutingStrategyRegistration.AddFrom(services, typeof(FallbackStrategy).Assembly, includeInternal: true);
         services.TryAddSingleton<ILlmGateway, GatewayPipeline>();

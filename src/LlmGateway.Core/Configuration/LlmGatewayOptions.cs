@@ -54,6 +54,12 @@ public sealed class LlmGatewayOptions
     /// </summary>
     public TimeSpan? FirstTokenTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets the hedging of streamed requests (<c>LlmGateway:Hedging</c>): a stream whose first event is late
+    /// gets the next target started alongside. An alias's own <see cref="ModelAliasOptions.Hedging"/> wins.
+    /// </summary>
+    public HedgingOptions Hedging { get; set; } = new();
+
     /// <summary>Gets or sets the per-target circuit settings (<c>LlmGateway:Circuit</c>).</summary>
     public CircuitOptions Circuit { get; set; } = new();
 

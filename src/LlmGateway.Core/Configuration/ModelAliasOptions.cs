@@ -12,4 +12,8 @@ public sealed class ModelAliasOptions
 
     /// <summary>Gets or sets the targets (<c>LlmGateway:Models:&lt;alias&gt;:Targets:&lt;i&gt;</c>).</summary>
     public List<RouteTargetOptions> Targets { get; set; } = [];
+
+    /// <summary>Gets or sets this alias's hedging of streamed requests (<c>LlmGateway:Models:&lt;alias&gt;:Hedging</c>);
+    /// what it leaves unset comes from <see cref="LlmGatewayOptions.Hedging"/>. Null: the global settings.</summary>
+    public HedgingOptions? Hedging { get; set; }
 }

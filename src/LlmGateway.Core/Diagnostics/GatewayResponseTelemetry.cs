@@ -37,6 +37,10 @@ public sealed class GatewayResponseTelemetry
     /// <c>unsafe</c> (ended with an error event); null when no such cut happened.</summary>
     public string? Continuation => _telemetry.Continuation;
 
+    /// <summary>Gets whether a hedged attempt ran for this streamed call and answered it (true), ran and did not answer
+    /// (false: the first attempt delivered its first event first, or neither answered), or no hedge ran (null).</summary>
+    public bool? HedgeWon => _telemetry.HedgeWon;
+
     /// <summary>Gets the call's <c>error.type</c> (the one its metrics and spans carry, such as
     /// <c>rate_limit_exceeded</c>), or null while it has not failed.</summary>
     public string? ErrorType => _telemetry.ErrorType;

@@ -10,6 +10,7 @@ namespace LlmGateway.AspNetCore.Tests.Infrastructure;
 internal sealed class ArmingTimeProvider : TimeProvider
 {
     private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _history = new();
 
     public FakeTimeProvider Fake { get; } = new(DateTimeOffset.UtcNow);
 
@@ -37,10 +38,14 @@ internal sealed class ArmingTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Whether a timer was ever armed to fire after <paramref name="dueTime"/>, waited for or not.</summary>
+    public bool HasArmed(TimeSpan dueTime) => _history.Contains(dueTime);
+
     private void Report(TimeSpan dueTime)
     {
         if (dueTime != Timeout.InfiniteTimeSpan)
         {
+            _history.Enqueue(dueTime);
             _armed.Writer.TryWrite(dueTime);
         }
     }

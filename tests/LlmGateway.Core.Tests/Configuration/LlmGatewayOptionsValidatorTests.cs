@@ -237,6 +237,28 @@ public class LlmGatewayOptionsValidatorTests
         failures.Should().ContainSingle().Which.Should().Contain("LlmGateway:ModelListCacheDuration");
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:01")]
+    public void Rejects_HedgingDelayThatIsNotPositive(string delay)
+    {
+        var sut = CreateSut();
+
+        var failures = Failures(sut.Validate(null, new LlmGatewayOptions { Hedging = new HedgingOptions { Delay = TimeSpan.Parse(delay, System.Globalization.CultureInfo.InvariantCulture) } }));
+
+        failures.Should().ContainSingle().Which.Should().Contain("LlmGateway:Hedging:Delay");
+    }
+
+    [Fact]
+    public void Validate_HedgingSettings_Succeeds()
+    {
+        var sut = CreateSut();
+
+        var result = sut.Validate(null, new LlmGatewayOptions { Hedging = new HedgingOptions { Enabled = false, Delay = TimeSpan.FromSeconds(2) } });
+
+        result.Succeeded.Should().BeTrue(result.FailureMessage);
+    }
+
     [Fact]
     public void Validate_InfiniteTimeouts_Succeeds()
     {

@@ -89,6 +89,7 @@ internal sealed class RequestRecord
             telemetry?.OutputTokens ?? 0,
             telemetry?.CacheHit switch { true => "HIT", false => "MISS", null => "-" },
             telemetry?.ErrorType ?? _earlyError ?? "-",
-            telemetry?.Continuation ?? "-");
+            telemetry?.Continuation ?? "-",
+            telemetry?.HedgeWon switch { true => "won", false => "lost", null => "-" });
     }
 }

@@ -86,6 +86,7 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
 
         CheckPositive(errors, options.Circuit.BreakDuration, "Circuit:BreakDuration");
         ValidateResilience(errors, options.Resilience);
+        ValidateHedging(errors, options.Hedging, "Hedging");
 
         if (options.MaxAttempts < 1)
         {
@@ -443,6 +444,16 @@ internal sealed class LlmGatewayOptionsValidator(IEnumerable<ILlmProviderFactory
         if (string.Equals(model.Strategy, RoutingStrategies.Weighted, StringComparison.OrdinalIgnoreCase) && model.Targets.All(static t => t.Weight <= 0))
         {
             errors.Add($"{key}: the Weighted strategy needs at least one target with a positive Weight.");
+        }
+
+        ValidateHedging(errors, model.Hedging, $"Models:{alias}:Hedging");
+    }
+
+    private static void ValidateHedging(List<string> errors, HedgingOptions? hedging, string key)
+    {
+        if (hedging?.Delay is { } delay && (delay <= TimeSpan.Zero || delay > MaxTimeout))
+        {
+            errors.Add($"{Prefix}{key}:Delay must be a positive time span of at most 49.17:02:47 (e.g. 00:00:05); set {key}:Enabled to false to turn hedging off.");
         }
     }
 

@@ -26,6 +26,7 @@ internal sealed class RequestTelemetry
     private bool _namedModel;
     private string? _modelTag;
     private string? _responseModelTag;
+    private bool _answeredByFirst;
     private int _ended;
 
     public RequestTelemetry(GatewayMetrics metrics, TimeProvider timeProvider, GatewayRequest request)
@@ -63,6 +64,10 @@ internal sealed class RequestTelemetry
 
     /// <summary>Gets whether the cache answered (true), missed (false), or did not apply (null).</summary>
     public bool? CacheHit { get; private set; }
+
+    /// <summary>Gets whether a hedge ran and its lane answered (true), ran and did not answer (false: the first attempt
+    /// answered first, or neither did), or no hedge ran (null); see <see cref="StreamHedging"/>.</summary>
+    public bool? HedgeWon { get; private set; }
 
     /// <summary>Gets the <c>error.type</c> the call ended with, if it failed.</summary>
     public string? ErrorType { get; private set; }
@@ -192,6 +197,33 @@ internal sealed class RequestTelemetry
     }
 
     /// <summary>
+    /// A hedged stream's race is over (both lanes have ended): the attempts of the two lanes, which ran at once, are
+    /// counted together, the upstream time is the race's, and the provider is the one that answered.
+    /// </summary>
+    /// <param name="hedgeWon">Whether the hedge's lane answered.</param>
+    /// <param name="attempts">The attempts both lanes started.</param>
+    /// <param name="answered">The target that answered, if one did.</param>
+    /// <param name="answeredByFirst">Whether that target is the one tried first (then the answer is no fallback).</param>
+    /// <param name="upstreamTime">The time from the first attempt to the answer.</param>
+    public void Hedged(bool hedgeWon, int attempts, RouteTarget? answered, bool answeredByFirst, TimeSpan upstreamTime)
+    {
+        HedgeWon = hedgeWon;
+        Attempts = attempts;
+        UpstreamTime = upstreamTime;
+        _answeredByFirst = answeredByFirst;
+        if (answered is not null)
+        {
+            Provider = answered.Provider.Name;
+            ProviderType = answered.Provider.Type;
+        }
+
+        if (_activity is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag("llmgateway.hedge", hedgeWon ? "won" : "lost");
+        }
+    }
+
+    /// <summary>
     /// The pipeline's answer: an error or a body ends the call now; a stream (whose first event is in hand) records its
     /// time to first chunk and ends with the stream, through the <see cref="TracedEvents"/> it is wrapped in.
     /// </summary>
@@ -281,7 +313,7 @@ internal sealed class RequestTelemetry
             }
 
             _metrics.RecordAttempts(Attempts, routed);
-            if (errorType is null && Attempts > 1)
+            if (errorType is null && Attempts > 1 && !_answeredByFirst)
             {
                 routed.Add("llmgateway.provider", Provider);
                 _metrics.RecordFallback(routed);

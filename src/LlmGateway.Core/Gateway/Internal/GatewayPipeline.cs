@@ -15,6 +15,7 @@ internal sealed class GatewayPipeline(
     TargetHealth health,
     InFlightCounter inFlight,
     LatencyTracker latency,
+    StreamHedging hedging,
     CallerPolicy policy,
     ResponseCache cache,
     TimeProvider timeProvider,
@@ -499,15 +500,23 @@ internal sealed class GatewayPipeline(
     /// invention (see <see cref="RouteTable.NameOf"/>).</param>
     /// <param name="call">The call's telemetry.</param>
     /// <param name="cancellationToken">The caller's token.</param>
-    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, string? modelName, RequestTelemetry call, CancellationToken cancellationToken)
+    /// <param name="lane">For a hedged stream, the lane this run is (see <see cref="StreamHedging"/>); null otherwise.</param>
+    private async ValueTask<GatewayResponse> FailOverAsync(RouteTable table, GatewayRequest request, RequestPeek peek, IReadOnlyList<RouteTarget> targets, string? modelName, RequestTelemetry call, CancellationToken cancellationToken, HedgeLane? lane = null)
     {
         // Targets whose circuit is open (for everyone, or for this caller) go last: tried only when nothing else is left.
         var caller = CircuitScope.CallerOf(request);
+        if (lane is null && hedging.Plan(table, request, peek, targets, caller, call) is { } hedged)
+        {
+            // A stream whose first event is late gets the next target started alongside: two runs of this method share
+            // the targets, and the first to deliver a first event answers.
+            return await hedged.RunAsync((hedgeLane, token) => FailOverAsync(table, request, peek, targets, modelName, call, token, hedgeLane), cancellationToken);
+        }
+
         IReadOnlyList<RouteTarget> candidates = targets.Count > 1 ? targets.OrderBy(t => health.IsOpen(t, caller)).ToList() : targets;
         GatewayResponse? last = null;
         var attempts = 0;
         ContextOverflow? overflow = null;
-        var begun = timeProvider.GetTimestamp();
+        var begun = lane?.Begun ?? timeProvider.GetTimestamp();
         foreach (var target in candidates)
         {
             if (attempts == table.Options.MaxAttempts)
@@ -528,6 +537,11 @@ internal sealed class GatewayPipeline(
             }
 
             var isLastCandidate = ReferenceEquals(target, candidates[^1]);
+            if (lane?.TryClaim(target) == false)
+            {
+                continue; // a hedged stream's other lane has it, or the request's attempts are spent
+            }
+
             if (!health.TryEnter(target, caller) && !isLastCandidate)
             {
                 continue; // open circuit, or another request is probing it
@@ -538,7 +552,7 @@ internal sealed class GatewayPipeline(
             inFlight.Enter(target.Name);
             var started = timeProvider.GetTimestamp();
             var targetName = table.NameOf(target.Model) ?? (modelName is not null && target.Model == modelName ? modelName : RouteTable.UnresolvedModel);
-            var span = call.StartAttempt(target, targetName, attempts);
+            var span = call.StartAttempt(target, targetName, lane?.Number ?? attempts);
             GatewayResponse response;
             try
             {
