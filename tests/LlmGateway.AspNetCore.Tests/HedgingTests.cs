@@ -219,6 +219,10 @@ public sealed class HedgingTests
             ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o-mini",
             ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",
             ["LlmGateway:Models:smart:Targets:1:Model"] = "gpt-4o-mini",
+
+            // The tests move the clock far past the hedging delay: the first-byte deadline (30 s by default) would fail
+            // a held primary over by itself and hide what hedging did.
+            ["LlmGateway:FirstTokenTimeout"] = "00:10:00",
         };
         foreach (var (key, value) in settings)
         {
