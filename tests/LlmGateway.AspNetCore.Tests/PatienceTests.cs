@@ -236,6 +236,10 @@ public sealed class PatienceTests
         ["LlmGateway:Models:smart:Targets:0:Model"] = "gpt-4o",
         ["LlmGateway:Models:smart:Targets:1:Provider"] = "secondary",
         ["LlmGateway:Models:smart:Targets:1:Model"] = "gpt-4o-mini",
+
+        // Failover alone: a hedge (on by default for an alias of two targets, after 10 s without history) would race the
+        // waits these tests move the clock through.
+        ["LlmGateway:Models:smart:Hedging:Enabled"] = "false",
     };
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
