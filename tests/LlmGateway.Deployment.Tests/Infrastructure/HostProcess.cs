@@ -66,6 +66,10 @@ internal sealed class HostProcess : IAsyncDisposable
             start.Environment[name] = value ?? "";
         }
 
+        // The host keeps keys and usage in a SQLite file: each host process in a folder of its own, where the image's
+        // would be its volume.
+        start.Environment["LlmGateway__DataDirectory"] = Directory.CreateTempSubdirectory("llmgateway-deployment-").FullName;
+
         return new HostProcess(Process.Start(start) ?? throw new InvalidOperationException("The host did not start."), port);
     }
 
