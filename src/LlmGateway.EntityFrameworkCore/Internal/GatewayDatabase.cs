@@ -67,6 +67,11 @@ internal sealed class GatewayDatabase
     /// again by the next call).</summary>
     public Task EnsureMigratedAsync()
     {
+        if (Volatile.Read(ref _migration) is { IsCompletedSuccessfully: true } done)
+        {
+            return done; // every call after the first: no lock
+        }
+
         lock (_gate)
         {
             if (_migration is null || _migration.IsFaulted || _migration.IsCanceled)
