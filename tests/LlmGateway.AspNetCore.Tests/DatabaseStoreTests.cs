@@ -8,6 +8,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -186,8 +187,42 @@ public sealed class DatabaseStoreTests : IDisposable
         Query("SELECT sum(cost_nanos) FROM usage_totals WHERE period = 1").Should().Be((Calls * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task WhileTheDatabaseCannotBeRead_KnownKeysWork_AdminReadsSay503_UsageWaitsAndIsWrittenWhenItIsBack()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var at = clock.GetUtcNow();
+        using var host = StartHost(clock, ("LlmGateway:Database:UsageFlushInterval", "00:00:00.050"));
+        await host.StartAsync();
+        var keys = host.Services.GetRequiredService<IKeyStore>();
+        var usage = host.Services.GetRequiredService<IUsageStore>();
+        await keys.SaveAsync(new StoredKey { Id = "key_outage", Hash = "outage-hash", CreatedAt = at }, null, default);
+        (await keys.FindByHashAsync("outage-hash", default))!.Id.Should().Be("key_outage");
+        await usage.AddAsync(new UsageEntry("key_outage", "gpt-4o-mini", "openai") { PromptTokens = 9, CompletionTokens = 3 }, at, default);
+        await UntilAsync(() => Query("SELECT count(*) FROM usage_totals") == "2"); // the day's row and the month's, written
+        (await usage.GetTotalsAsync("key_outage", UsagePeriod.Day, at, default)).Tokens.Should().Be(12);
+
+        // The tables go away (as a database that cannot be read); the key's cached record is past its 5 s.
+        Query("ALTER TABLE gateway_keys RENAME TO gateway_keys_away; ALTER TABLE usage_totals RENAME TO usage_totals_away; SELECT 1");
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        (await keys.FindByHashAsync("outage-hash", default))!.Id.Should().Be("key_outage", "a lookup answers from what this instance read last");
+        (await keys.FindByHashAsync("unknown-hash", default)).Should().BeNull("an unknown key is unknown, not an error");
+        var read = async () => await keys.GetAsync("key_outage", default);
+        await read.Should().ThrowAsync<KeyStoreUnavailableException>();
+        await usage.AddAsync(new UsageEntry("key_outage", "gpt-4o-mini", "openai") { PromptTokens = 9, CompletionTokens = 3 }, at, default);
+        (await usage.GetTotalsAsync("key_outage", UsagePeriod.Day, at, default)).Tokens.Should().Be(24, "the last totals read plus what waits to be written");
+
+        Query("ALTER TABLE gateway_keys_away RENAME TO gateway_keys; ALTER TABLE usage_totals_away RENAME TO usage_totals; SELECT 1");
+        await host.StopAsync();
+
+        Query("SELECT sum(prompt_tokens + completion_tokens) FROM usage_totals WHERE period = 0").Should().Be("24", "what waited was written once the database was back");
+    }
+
     /// <summary>A generic host with the gateway and its database only (no HTTP), on the test's data directory.</summary>
-    private IHost StartHost(params (string Key, string Value)[] more)
+    private IHost StartHost(params (string Key, string Value)[] more) => StartHost(null, more);
+
+    private IHost StartHost(TimeProvider? clock, params (string Key, string Value)[] more)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _dataDirectory, DisableDefaults = true });
         var settings = new Dictionary<string, string?> { ["LlmGateway:DataDirectory"] = _dataDirectory };
@@ -197,8 +232,25 @@ public sealed class DatabaseStoreTests : IDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
+
         builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName)).AddDatabase();
         return builder.Build();
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds (the background writer is asynchronous), failing after
+    /// 10 s.</summary>
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the background writer writes within its interval");
+            await Task.Delay(20);
+        }
     }
 
     private string? Query(string sql)
