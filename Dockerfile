@@ -32,12 +32,20 @@ WORKDIR /app
 # LlmGateway__Auth__Mode: the host's appsettings.json sets mode None, which serves loopback only and stops the host when
 #   it listens on any other address, as it does in a container. Gateway mode takes gateway keys: give the container
 #   LlmGateway__Auth__AdminKey (from a secret) to create them through the admin API, or LlmGateway__Auth__Keys__0__KeyHash.
+# LlmGateway__DataDirectory: where the host keeps its SQLite database (keys created through the admin API, usage and
+#   budgets, resource ownership), the volume below, so they outlive the container. Unused when LlmGateway__Redis is set
+#   and LlmGateway__Database__Provider is not (docs/configuration.md, "Database").
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     URLS="" \
-    LlmGateway__Auth__Mode=Gateway
+    LlmGateway__Auth__Mode=Gateway \
+    LlmGateway__DataDirectory=/data
 
 COPY --from=build /app ./
 COPY --chmod=0755 deploy/healthcheck.sh /usr/local/bin/llmgateway-healthcheck
+
+# The data directory, owned by the non-root user below; a volume, so a new container finds the same database.
+RUN mkdir -p /data && chown "$APP_UID" /data
+VOLUME ["/data"]
 
 # The non-root user of the .NET images ('app'), by its numeric id so Kubernetes' runAsNonRoot can verify it.
 USER $APP_UID

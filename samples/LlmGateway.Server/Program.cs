@@ -6,7 +6,8 @@ builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>(static (o, 
 builder.Services.AddLlmGateway(builder.Configuration.GetSection(LlmGatewayOptions.SectionName))
     .AddOpenAI()
     .AddGemini()
-    .AddRedis(); // used when LlmGateway:Redis is set; else keys, limits, usage and the cache stay in memory
+    .AddRedis() // used when LlmGateway:Redis is set (rate limits and the cache shared); else they stay in memory
+    .AddDatabase(); // keys, ownership and usage in LlmGateway:Database (SQLite data/llmgateway.db by default); after AddRedis: the store of record
 builder.AddGatewayTelemetry();
 builder.Services.AddCors();
 builder.Services.AddOpenApi();

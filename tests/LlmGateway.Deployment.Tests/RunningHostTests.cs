@@ -66,11 +66,12 @@ public sealed class RunningHostTests
     }
 
     [Fact]
-    public async Task ComposeEnvironment_BothGatewaysAreReadyAndShareKeysThroughRedis()
+    public async Task ComposeEnvironment_BothGatewaysAreReadyAndShareKeys()
     {
         using var redis = new RedisServer();
         var compose = Yaml.Document(_files.Read(ComposeCheck.File));
         var prefix = RedisServer.UniquePrefix(); // both instances share it, as they share the compose file's prefix
+        var volume = Directory.CreateTempSubdirectory("llmgateway-compose-data-").FullName; // the volume both mount
         var hosts = new List<HostProcess>();
         try
         {
@@ -82,7 +83,7 @@ public sealed class RunningHostTests
                 environment["LlmGateway__Redis"] = redis.ConnectionString;
                 environment["LlmGateway__RedisKeyPrefix"] = prefix;
                 var port = HostProcess.FreePort();
-                hosts.Add(HostProcess.Start(WithPort(environment, port), port));
+                hosts.Add(HostProcess.Start(WithPort(environment, port), port, volume));
             }
 
             foreach (var host in hosts)
@@ -96,7 +97,7 @@ public sealed class RunningHostTests
             var created = await AdminAsync(hosts[0], HttpMethod.Post, "/admin/keys", adminKey, """{"name":"compose-shared"}""");
             var id = created.GetProperty("id").GetString();
             var listed = await AdminAsync(hosts[1], HttpMethod.Get, "/admin/keys", adminKey, null);
-            listed.GetProperty("data").EnumerateArray().Select(static k => k.GetProperty("id").GetString()).Should().Contain(id, "both instances use the compose file's one Redis");
+            listed.GetProperty("data").EnumerateArray().Select(static k => k.GetProperty("id").GetString()).Should().Contain(id, "both instances use the compose file's one store of keys (the database on the shared volume)");
         }
         finally
         {
@@ -104,6 +105,8 @@ public sealed class RunningHostTests
             {
                 await host.DisposeAsync();
             }
+
+            Directory.Delete(volume, recursive: true);
         }
     }
 

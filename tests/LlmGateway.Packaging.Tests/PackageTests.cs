@@ -70,7 +70,7 @@ public sealed partial class PackageTests(PackedLibraries packages)
     [Fact]
     public void Pack_Dependencies_ProvidersAndAspNetCoreDependOnCoreOfTheSameVersionOnly()
     {
-        foreach (var id in PackedLibraries.Ids.Skip(1).Where(static id => id != "LlmGateway.Redis"))
+        foreach (var id in PackedLibraries.Ids.Skip(1).Where(static id => id is not ("LlmGateway.Redis" or "LlmGateway.EntityFrameworkCore")))
         {
             Dependencies(packages.Nuspec(id)).Should().Equal([("LlmGateway.Core", packages.Version)], $"{id} depends on Core alone");
         }
@@ -84,6 +84,17 @@ public sealed partial class PackageTests(PackedLibraries packages)
         redis.Should().Contain(("LlmGateway.Core", packages.Version));
         redis.Select(d => d.Id).Should().Contain(["StackExchange.Redis", "Microsoft.AspNetCore.DataProtection", "Microsoft.AspNetCore.DataProtection.StackExchangeRedis"]);
         redis.Select(d => d.Id).Where(id => id.StartsWith("LlmGateway.", StringComparison.Ordinal)).Should().Equal(["LlmGateway.Core"], "Redis extends Core only");
+    }
+
+    [Fact]
+    public void Pack_Dependencies_EntityFrameworkCoreBringsEfCoreAndBothProvidersOnTopOfCoreButNotTheDesignTools()
+    {
+        var database = Dependencies(packages.Nuspec("LlmGateway.EntityFrameworkCore"));
+
+        database.Should().Contain(("LlmGateway.Core", packages.Version));
+        database.Select(d => d.Id).Should().Contain(["Microsoft.EntityFrameworkCore.Sqlite", "Npgsql.EntityFrameworkCore.PostgreSQL"]);
+        database.Select(d => d.Id).Should().NotContain("Microsoft.EntityFrameworkCore.Design", "the design tools make migrations at build time only");
+        database.Select(d => d.Id).Where(id => id.StartsWith("LlmGateway.", StringComparison.Ordinal)).Should().Equal(["LlmGateway.Core"], "the database package extends Core only");
     }
 
     [Fact]

@@ -122,6 +122,15 @@ public sealed class LlmGatewayOptions
     /// one Redis. Defaults to <c>llmgateway:</c>. Read at start-up only.</summary>
     public string RedisKeyPrefix { get; set; } = "llmgateway:";
 
+    /// <summary>Gets or sets the database <c>LlmGateway.EntityFrameworkCore</c>'s <c>AddDatabase()</c> keeps keys, resource
+    /// ownership and usage in (<c>LlmGateway:Database</c>). Read at start-up only.</summary>
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Gets or sets the folder the gateway keeps its files in (the SQLite database of <c>AddDatabase()</c>), made
+    /// at start-up if missing. A relative path is relative to the host's content root. Defaults to <c>data</c>. Read at
+    /// start-up only.</summary>
+    public string DataDirectory { get; set; } = "data";
+
     /// <summary>Gets or sets the response cache (<c>LlmGateway:Cache</c>).</summary>
     public CacheOptions Cache { get; set; } = new();
 

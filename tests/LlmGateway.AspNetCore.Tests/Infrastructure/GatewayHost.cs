@@ -18,6 +18,7 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
+    private readonly string? _dataDirectory;
     private bool _kestrel;
 
     /// <summary>Gets or sets more configuration sources, added after the test's settings (so they win): a JSON file a
@@ -42,6 +43,14 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
         }
 
         _configureServices = configureServices;
+
+        // The host keeps keys and usage in a SQLite file in its data directory: each host gets its own, unless the test
+        // names one (to restart a host on the same file).
+        if (!_settings.ContainsKey("LlmGateway:DataDirectory") && !_settings.ContainsKey("LlmGateway:Database:ConnectionString"))
+        {
+            _dataDirectory = Directory.CreateTempSubdirectory("llmgateway-host-").FullName;
+            _settings["LlmGateway:DataDirectory"] = _dataDirectory;
+        }
     }
 
     /// <summary>Starts the host on Kestrel on a free loopback port and returns its base address.</summary>
@@ -86,6 +95,22 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
             services.AddSingleton<IEnvironmentVariables>(new NoEnvironmentVariables());
             _configureServices?.Invoke(services);
         });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _dataDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temporary folder: left for the system to clean.
+            }
+        }
     }
 
     private sealed class NoEnvironmentVariables : IEnvironmentVariables

@@ -37,7 +37,7 @@ internal sealed class HostProcess : IAsyncDisposable
     /// Starts the host with <paramref name="environment"/> on top of the test process's own environment less anything
     /// that would configure the host (the test machine's URLs, keys or gateway settings).
     /// </summary>
-    public static HostProcess Start(IReadOnlyDictionary<string, string?> environment, int port)
+    public static HostProcess Start(IReadOnlyDictionary<string, string?> environment, int port, string? dataDirectory = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "LlmGateway.Server.dll");
         if (!File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")))
@@ -65,6 +65,10 @@ internal sealed class HostProcess : IAsyncDisposable
         {
             start.Environment[name] = value ?? "";
         }
+
+        // The host keeps keys and usage in a SQLite file: in a temporary folder where the image's would be its volume (one
+        // folder for hosts that share a volume).
+        start.Environment["LlmGateway__DataDirectory"] = dataDirectory ?? Directory.CreateTempSubdirectory("llmgateway-deployment-").FullName;
 
         return new HostProcess(Process.Start(start) ?? throw new InvalidOperationException("The host did not start."), port);
     }

@@ -13,7 +13,7 @@ namespace LlmGateway.Packaging.Tests.Infrastructure;
 public sealed class PackedLibraries : IAsyncLifetime
 {
     /// <summary>The package ids, in dependency order.</summary>
-    public static readonly IReadOnlyList<string> Ids = ["LlmGateway.Core", "LlmGateway.Providers.OpenAI", "LlmGateway.Providers.Gemini", "LlmGateway.AspNetCore", "LlmGateway.Redis"];
+    public static readonly IReadOnlyList<string> Ids = ["LlmGateway.Core", "LlmGateway.Providers.OpenAI", "LlmGateway.Providers.Gemini", "LlmGateway.AspNetCore", "LlmGateway.Redis", "LlmGateway.EntityFrameworkCore"];
 
     /// <summary>The repository the packages name (src/Directory.Build.props).</summary>
     public const string RepositoryUrl = "https://github.com/llmgateway/llmgateway";

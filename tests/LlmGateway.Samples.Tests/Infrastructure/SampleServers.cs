@@ -44,6 +44,7 @@ public sealed class SampleServers : IAsyncLifetime
             ["LlmGateway__Auth__Mode"] = "Hybrid",
             ["LlmGateway__Auth__Keys__0__Key"] = GatewayKey,
             ["LlmGateway__Auth__Keys__0__Name"] = "samples-tests",
+            ["LlmGateway__DataDirectory"] = Directory.CreateTempSubdirectory("llmgateway-samples-").FullName,
         });
         await WaitUntilAnswersAsync(_standIn, $"{StandInOpenAIBaseUrl}/models");
         await WaitUntilAnswersAsync(_host, $"http://127.0.0.1:{HostPort}/health/live");
