@@ -7,7 +7,8 @@
 #
 # Ports 5601-5603 on 127.0.0.1 (BENCH_COMPARE_PORT sets the first). BENCH_ROUNDS sets the rounds (default 4),
 # BENCH_WARMUP the seconds of load each host gets first for its JIT tiering (default 30).
-# Prints per round and side: requests/s, CPU µs per request, peak RSS (VmHWM); then the medians and b / a.
+# Prints per round and side: requests/s, CPU µs per request, peak RSS (VmHWM), bytes allocated per request (the host's
+# own dotnet.gc.heap.total_allocated and llmgateway.requests meters, read from /metrics); then the medians and b / a.
 set -euo pipefail
 [ $# -eq 2 ] || { sed -n '2,9p' "$0"; exit 2; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,25 +60,31 @@ wait_ok "${PORT[b]}"
 
 load() { BENCH_MODEL=gpt-4o-mini BENCH_KEY=$KEY wrk -t2 -c32 -d"$2s" -s "$ROOT/benchmarks/chat.lua" "http://127.0.0.1:$1/v1/chat/completions" | grep '^BENCH'; }
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v p="$2" 'index($0, p) == 1 { s += $NF } END { printf "%.0f\n", s }'; }
 hz=$(getconf CLK_TCK)
 for side in a b; do load "${PORT[$side]}" "${BENCH_WARMUP:-30}" >/dev/null; done
 for round in $(seq 1 "$ROUNDS"); do
   for side in a b; do
     load "${PORT[$side]}" 2 >/dev/null
     t0=$(ticks "${PID[$side]}")
+    a0=$(metric "${PORT[$side]}" dotnet_gc_heap_total_allocated)
+    r0=$(metric "${PORT[$side]}" llmgateway_requests_total)
     read -r _ requests duration _ <<<"$(load "${PORT[$side]}" 10)"
     t1=$(ticks "${PID[$side]}")
+    a1=$(metric "${PORT[$side]}" dotnet_gc_heap_total_allocated)
+    r1=$(metric "${PORT[$side]}" llmgateway_requests_total)
+    alloc=$(( (a1 - a0) / (r1 > r0 ? r1 - r0 : 1) ))
     rps=$(awk -v r="$requests" -v d="$duration" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
     cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v r="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / r }')
     hwm=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/${PID[$side]}/status")
-    echo "$round $side $rps $cpu $hwm" >>"$WORK/points"
-    echo "round $round, $side: $rps req/s, $cpu µs CPU/request, peak RSS $hwm MiB"
+    echo "$round $side $rps $cpu $hwm $alloc" >>"$WORK/points"
+    echo "round $round, $side: $rps req/s, $cpu µs CPU/request, peak RSS $hwm MiB, $alloc B allocated/request"
   done
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-for col in 3 4 5; do
+for col in 3 4 5 6; do
   ma=$(awk -v c=$col '$2 == "a" { print $c }' "$WORK/points" | median)
   mb=$(awk -v c=$col '$2 == "b" { print $c }' "$WORK/points" | median)
-  name=$([ $col = 3 ] && echo "requests/s" || ([ $col = 4 ] && echo "CPU µs/request" || echo "peak RSS MiB"))
+  case $col in 3) name="requests/s" ;; 4) name="CPU µs/request" ;; 5) name="peak RSS MiB" ;; *) name="B alloc/request" ;; esac
   awk -v n="$name" -v a="$ma" -v b="$mb" 'BEGIN { printf "%-16s a %9.1f  b %9.1f  b/a %.2f\n", n, a, b, b / a }'
 done
